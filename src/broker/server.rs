@@ -1,0 +1,105 @@
+//! The accept loop and the broker's lifetime: open the log directory, serve connections, run
+//! retention on a timer, and on shutdown flush, close and mark the shutdown clean.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::config::BrokerConfig;
+use super::connection;
+use super::logging;
+use super::meta::LogDir;
+use super::state::Broker;
+use crate::Result;
+
+/// How long open connections get to finish their current request after shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Opens the log directory and the broker state (recovering after an unclean shutdown).
+pub fn open(config: BrokerConfig) -> Result<(Arc<Broker>, LogDir)> {
+    let log_dir = LogDir::open(&config.log_dir, config.node_id)?;
+    if !log_dir.clean_shutdown {
+        logging::warn(&format!(
+            "No clean shutdown marker in {}: recovering every partition log",
+            config.log_dir.display()
+        ));
+    }
+    let broker = Broker::open(
+        config,
+        log_dir.meta.cluster_id.clone(),
+        log_dir.clean_shutdown,
+    )?;
+    Ok((Arc::new(broker), log_dir))
+}
+
+/// Serves `listener` until `shutdown` completes, then shuts down cleanly.
+pub async fn run(
+    listener: TcpListener,
+    config: BrokerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let (broker, log_dir) = open(config)?;
+    serve(listener, broker.clone(), shutdown).await;
+    close(&broker, &log_dir)
+}
+
+/// The accept loop over an opened broker (split from [`run`] so the state can be inspected).
+pub async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future<Output = ()>) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let retention = tokio::spawn(retention_loop(broker.clone(), stop_rx.clone()));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(connection::serve(stream, peer, broker.clone(), stop_rx.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    logging::warn(&format!("Failed to accept a connection: {e}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    let _ = stop_tx.send(true);
+    drop(listener);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+    }
+    retention.abort();
+}
+
+/// Flushes every log and writes the clean-shutdown marker.
+pub fn close(broker: &Broker, log_dir: &LogDir) -> Result<()> {
+    broker.flush_all()?;
+    log_dir.mark_clean_shutdown(&broker.config.log_dir)?;
+    logging::info("Shut down completed");
+    Ok(())
+}
+
+async fn retention_loop(broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {
+    let interval = Duration::from_millis(broker.config.log_retention_check_interval_ms.max(1));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+        let broker = broker.clone();
+        let now = chrono::Utc::now().timestamp_millis();
+        // Deleting segments is file I/O; keep it off the async workers.
+        let _ = tokio::task::spawn_blocking(move || broker.enforce_retention(now)).await;
+    }
+}

@@ -1,0 +1,1 @@
+//! CONTRACT ONLY (skeleton): Java properties parsing, replaced by the config work.

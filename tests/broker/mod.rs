@@ -1,0 +1,3 @@
+//! In-process broker tests: raw protocol requests for each API and its version edges.
+
+mod api_versions;

@@ -1,0 +1,6 @@
+//! The one integration-test binary: in-process brokers on port 0 with temp dirs, real binaries
+//! through `CARGO_BIN_EXE_*`, and interop with third-party clients.
+
+mod common;
+
+mod broker;
