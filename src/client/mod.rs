@@ -6,9 +6,12 @@
 //! - [`error`]: errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
 
+pub mod admin;
+pub mod cluster;
 pub mod connection;
 pub mod error;
 pub mod errors;
 
+pub use cluster::{ClientConfig, Cluster, ClusterMetadata};
 pub use connection::{Connection, Timeouts};
 pub use error::{ClientError, ClientResult};
