@@ -57,8 +57,8 @@ async fn create_list_describe_alter_delete() {
         0,
         &format!(
             "Topic: orders\tTopicId: {id}\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: \n\
-             \tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: N/A\tLastKnownElr: N/A\n\
-             \tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: N/A\tLastKnownElr: N/A\n"
+             \tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n\
+             \tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n"
         ),
         "",
     );
