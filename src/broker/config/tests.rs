@@ -4,74 +4,9 @@
 use super::*;
 use crate::protocol::properties;
 
-/// The key/value content of Apache Kafka 4.x's stock `config/server.properties` (KRaft combined
-/// mode), with its comment style.
-pub const STOCK_SERVER_PROPERTIES: &str = "\
-# Licensed to the Apache Software Foundation (ASF) under one or more
-# contributor license agreements.
-
-############################# Server Basics #############################
-
-# The role of this server. Setting this puts us in KRaft mode
-process.roles=broker,controller
-
-# The node id associated with this instance's roles
-node.id=1
-
-# List of controller endpoints used connect to the controller cluster
-controller.quorum.bootstrap.servers=localhost:9093
-
-############################# Socket Server Settings #############################
-
-#   FORMAT:
-#     listeners = listener_name://host_name:port
-#   EXAMPLE:
-#     listeners = PLAINTEXT://your.host.name:9092
-listeners=PLAINTEXT://:9092,CONTROLLER://:9093
-
-# Name of listener used for communication between brokers.
-inter.broker.listener.name=PLAINTEXT
-
-# Listener name, hostname and port the broker or the controller will advertise to clients.
-advertised.listeners=PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093
-
-# A comma-separated list of the names of the listeners used by the controller.
-controller.listener.names=CONTROLLER
-
-# Maps listener names to security protocols, the default is for them to be the same.
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
-
-num.network.threads=3
-num.io.threads=8
-socket.send.buffer.bytes=102400
-socket.receive.buffer.bytes=102400
-socket.request.max.bytes=104857600
-
-############################# Log Basics #############################
-
-log.dirs=/tmp/kraft-combined-logs
-num.partitions=1
-num.recovery.threads.per.data.dir=2
-
-############################# Internal Topic Settings  #############################
-offsets.topic.replication.factor=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-
-############################# Log Flush Policy #############################
-
-#log.flush.interval.messages=10000
-#log.flush.interval.ms=1000
-
-############################# Log Retention Policy #############################
-
-log.retention.hours=168
-#log.retention.bytes=1073741824
-log.segment.bytes=1073741824
-log.retention.check.interval.ms=300000
-";
+/// Apache Kafka 4.x's stock `config/server.properties` (KRaft combined mode): its keys and values
+/// with its comment style. Shared with the `kafka-server-start` integration tests.
+const STOCK_SERVER_PROPERTIES: &str = include_str!("../../../tests/cli/apache-server.properties");
 
 fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
