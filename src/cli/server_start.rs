@@ -17,7 +17,6 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 use crate::broker::config::{BrokerConfig, Listener};
 use crate::broker::{logging, server};
@@ -166,7 +165,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         broker.cluster_id
     ));
 
-    let mut serving = JoinSet::new();
+    let mut listeners = Vec::with_capacity(bound.len());
     for (name, listener) in bound {
         let addr = local_addr(&listener)?;
         let advertised_as = advertised
@@ -177,14 +176,14 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         logging::info(&format!(
             "Awaiting socket connections on {addr}. (listener {name}, {advertised_as})"
         ));
-        let mut stop = stop_rx.clone();
-        serving.spawn(server::serve(listener, broker.clone(), async move {
-            let _ = stop.wait_for(|stopped| *stopped).await;
-        }));
+        listeners.push(listener);
     }
     logging::info(&format!("[KafkaServer id={node_id}] started"));
-
-    while serving.join_next().await.is_some() {}
+    let mut stop = stop_rx.clone();
+    server::serve(listeners, broker.clone(), async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    })
+    .await;
     signals.abort();
     server::close(&broker, &log_dir)?;
     Ok(ExitCode::SUCCESS)
