@@ -91,9 +91,11 @@ impl IndexTracker {
 
     /// The time-index entry for the max timestamp so far, if there is one.
     fn time_entry(&self, base_offset: i64) -> Option<TimeEntry> {
-        (self.max_timestamp >= 0 && self.offset_of_max_timestamp >= base_offset).then(|| TimeEntry {
-            timestamp: self.max_timestamp,
-            relative_offset: (self.offset_of_max_timestamp - base_offset) as u32,
+        (self.max_timestamp >= 0 && self.offset_of_max_timestamp >= base_offset).then(|| {
+            TimeEntry {
+                timestamp: self.max_timestamp,
+                relative_offset: (self.offset_of_max_timestamp - base_offset) as u32,
+            }
         })
     }
 }
@@ -158,8 +160,10 @@ impl Segment {
         let file = open_log_file(&log_path, true)?;
         let offset_index =
             OffsetIndex::create(&segment_file(dir, base_offset, INDEX_SUFFIX), Vec::new())?;
-        let time_index =
-            TimeIndex::create(&segment_file(dir, base_offset, TIME_INDEX_SUFFIX), Vec::new())?;
+        let time_index = TimeIndex::create(
+            &segment_file(dir, base_offset, TIME_INDEX_SUFFIX),
+            Vec::new(),
+        )?;
         Ok(Segment {
             base_offset,
             log_path,
@@ -262,8 +266,7 @@ impl Segment {
                 } else if header.base_offset < self.base_offset {
                     return Ok(false);
                 }
-            } else if header.base_offset < expected_next || position - start > u64::from(interval)
-            {
+            } else if header.base_offset < expected_next || position - start > u64::from(interval) {
                 // Out of order, or the index is missing entries it should have.
                 return Ok(false);
             }
@@ -274,16 +277,17 @@ impl Segment {
             }
             if verify_crc {
                 body.resize(header.size() - HEADER_SIZE, 0);
-                self.file.read_exact_at(&mut body, position + HEADER_SIZE as u64)?;
+                self.file
+                    .read_exact_at(&mut body, position + HEADER_SIZE as u64)?;
                 let mut raw = [0u8; HEADER_SIZE];
                 self.file.read_exact_at(&mut raw, position)?;
-                let crc =
-                    crc32c::crc32c_append(crc32c::crc32c(&raw[CRC_COVERAGE_START..]), &body);
+                let crc = crc32c::crc32c_append(crc32c::crc32c(&raw[CRC_COVERAGE_START..]), &body);
                 if crc != header.crc {
                     return Ok(false);
                 }
             }
-            self.tracker.on_batch(self.base_offset, &header, position, u32::MAX);
+            self.tracker
+                .on_batch(self.base_offset, &header, position, u32::MAX);
             expected_next = header.next_offset();
             position = end;
         }
@@ -340,15 +344,15 @@ impl Segment {
                 if crc != header.crc {
                     break;
                 }
-                if let Some((offset, time)) = tracker.on_batch(
-                    base_offset,
-                    &header,
-                    position,
-                    config.index_interval_bytes,
-                ) {
+                if let Some((offset, time)) =
+                    tracker.on_batch(base_offset, &header, position, config.index_interval_bytes)
+                {
                     offsets.push(offset);
                     if let Some(time) = time {
-                        if times.last().is_none_or(|last| time.timestamp > last.timestamp) {
+                        if times
+                            .last()
+                            .is_none_or(|last| time.timestamp > last.timestamp)
+                        {
                             times.push(time);
                         }
                     }
@@ -366,7 +370,10 @@ impl Segment {
         }
         // The final entry Kafka writes when a segment becomes inactive.
         if let Some(time) = tracker.time_entry(base_offset) {
-            if times.last().is_none_or(|last| time.timestamp > last.timestamp) {
+            if times
+                .last()
+                .is_none_or(|last| time.timestamp > last.timestamp)
+            {
                 times.push(time);
             }
         }

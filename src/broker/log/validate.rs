@@ -166,8 +166,13 @@ fn check_framing(
 /// Step 13: the batch-level checks of `LogValidator.validateBatch` for client appends.
 fn check_batch(header: &BatchHeader, target: Target<'_>) -> Result<(), Refusal> {
     let partition = target.partition;
-    let invalid =
-        |reason: String| refuse(ResponseError::InvalidRecord.code(), target.log_start_offset, reason);
+    let invalid = |reason: String| {
+        refuse(
+            ResponseError::InvalidRecord.code(),
+            target.log_start_offset,
+            reason,
+        )
+    };
     let count_from_offsets = i64::from(header.last_offset_delta) + 1;
     if count_from_offsets <= 0 {
         return Err(invalid(format!(
@@ -237,7 +242,10 @@ fn check_timestamps(bytes: &[u8], header: &BatchHeader, target: Target<'_>) -> R
             return Err(refuse(
                 ResponseError::InvalidRecord.code(),
                 target.log_start_offset,
-                format!("Found invalid record in topic partition {}: {e}", target.partition),
+                format!(
+                    "Found invalid record in topic partition {}: {e}",
+                    target.partition
+                ),
             ))
         }
     };
@@ -349,7 +357,9 @@ mod tests {
         let r = refusal(&blob, &config);
         assert_eq!(r.error.error_code, ResponseError::MessageTooLarge.code());
         assert_eq!(r.error.log_start_offset, NO_LOG_START_OFFSET);
-        assert!(r.reason.ends_with("exceeds the maximum configured value of 100."));
+        assert!(r
+            .reason
+            .ends_with("exceeds the maximum configured value of 100."));
     }
 
     #[test]
