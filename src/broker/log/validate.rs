@@ -77,13 +77,20 @@ pub fn validate(blob: &[u8], target: Target<'_>) -> Result<Vec<ValidBatch>, Refu
                 ))
             }
             Err(BatchError::BadMagic(magic)) => {
+                // The first batch is checked with the request (no log start offset); a later one
+                // by the log validator (with it).
+                let log_start = if batches.is_empty() {
+                    NO_LOG_START_OFFSET
+                } else {
+                    log_start
+                };
                 return Err(refuse(
                     ResponseError::InvalidRecord.code(),
                     log_start,
                     format!(
                         "Produce requests are only allowed to contain record batches with magic version 2, got {magic} in topic partition {partition}."
                     ),
-                ))
+                ));
             }
             Err(e) => {
                 return Err(refuse(
@@ -388,6 +395,12 @@ mod tests {
         legacy[batch::MAGIC_OFFSET] = 1;
         let r = refusal(&legacy, &config);
         assert_eq!(r.error.error_code, ResponseError::InvalidRecord.code());
+        assert_eq!(r.error.log_start_offset, NO_LOG_START_OFFSET);
+        let mut second = encode(&spec()).to_vec();
+        second.extend_from_slice(&legacy);
+        let r = refusal(&second, &config);
+        assert_eq!(r.error.error_code, ResponseError::InvalidRecord.code());
+        assert_eq!(r.error.log_start_offset, 5);
     }
 
     fn patched(mut blob: Vec<u8>, at: usize, value: &[u8]) -> Vec<u8> {
