@@ -75,7 +75,9 @@ pub(super) fn duplicate_resources<'a>(keys: impl Iterator<Item = (i8, &'a str)>)
     for key in &keys {
         *counts.entry(*key).or_default() += 1;
     }
-    keys.iter().map(|key| counts[key] > 1).collect()
+    keys.iter()
+        .map(|key| counts.get(key).is_some_and(|n| *n > 1))
+        .collect()
 }
 
 pub(super) fn duplicate_resource_error() -> TopicError {
