@@ -6,10 +6,14 @@
 //! - [`batch`] — the raw record-batch (magic v2) walker, validator and patcher.
 //! - [`topic`] — Kafka's topic-name rules.
 //! - [`properties`] — Java `.properties` parsing.
+//! - [`record_encode`] — encoding v2 record batches (records, header, CRC, compression).
+//! - [`murmur2`] — Java's default partitioner hash for keyed records.
 
 pub mod batch;
 pub mod frame;
+pub mod murmur2;
 pub mod properties;
+pub mod record_encode;
 pub mod topic;
 pub mod versions;
 
