@@ -193,21 +193,29 @@ impl Connection {
 
     /// Sends `request` at `version` and waits (bounded by the request timeout) for the response.
     pub async fn send_at<R: Request>(&self, request: R, version: i16) -> ClientResult<R::Response> {
-        let api = api_key::<R>();
+        self.write_request(&request, version)
+            .await?
+            .response()
+            .await
+    }
+
+    /// Writes `request` at `version` now and returns its response to wait for later. Requests
+    /// go on the wire in the order of these calls, so a caller can pipeline requests whose order
+    /// matters (idempotent produce) without waiting for each response.
+    pub async fn write_request<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> ClientResult<PendingResponse<R>> {
         let (tx, rx) = oneshot::channel();
-        self.write::<R>(&request, version, Some(tx)).await?;
-        let frame = match tokio::time::timeout(self.timeouts.request, rx).await {
-            Err(_) => {
-                return Err(ClientError::Timeout {
-                    api,
-                    broker: self.broker.clone(),
-                    timeout_ms: self.timeouts.request.as_millis() as u64,
-                })
-            }
-            Ok(Err(_)) => return Err(self.disconnected("reader stopped")),
-            Ok(Ok(result)) => result?,
-        };
-        self.decode::<R>(frame, version)
+        self.write::<R>(request, version, Some(tx)).await?;
+        Ok(PendingResponse {
+            rx,
+            broker: self.broker.clone(),
+            version,
+            timeout: self.timeouts.request,
+            request: std::marker::PhantomData,
+        })
     }
 
     /// Sends a request that gets no response (Produce with acks=0).
@@ -261,33 +269,6 @@ impl Connection {
         Ok(())
     }
 
-    fn decode<R: Request>(&self, mut frame: Bytes, version: i16) -> ClientResult<R::Response> {
-        let api = api_key::<R>();
-        // ApiVersions responses always use header v0 (KIP-511).
-        let header_version = if R::KEY == ApiKey::ApiVersions as i16 {
-            0
-        } else {
-            R::Response::header_version(version)
-        };
-        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            ResponseHeader::decode(&mut frame, header_version)
-                .and_then(|_| R::Response::decode(&mut frame, version))
-        }));
-        match decoded {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(e)) => Err(ClientError::Protocol {
-                api,
-                broker: self.broker.clone(),
-                reason: format!("undecodable v{version} response: {e}"),
-            }),
-            Err(_) => Err(ClientError::Protocol {
-                api,
-                broker: self.broker.clone(),
-                reason: format!("undecodable v{version} response"),
-            }),
-        }
-    }
-
     fn disconnected(&self, reason: &str) -> ClientError {
         ClientError::Disconnected {
             broker: self.broker.clone(),
@@ -302,6 +283,74 @@ impl Connection {
             .unwrap_or_else(|p| p.into_inner())
             .failed
             .is_some()
+    }
+}
+
+/// A request on the wire whose response has not been read yet.
+pub struct PendingResponse<R: Request> {
+    rx: oneshot::Receiver<Result<Bytes, ClientError>>,
+    broker: String,
+    version: i16,
+    timeout: Duration,
+    request: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Request> std::fmt::Debug for PendingResponse<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingResponse")
+            .field("broker", &self.broker)
+            .finish()
+    }
+}
+
+impl<R: Request> PendingResponse<R> {
+    /// Waits (bounded by the request timeout) for the response and decodes it.
+    pub async fn response(self) -> ClientResult<R::Response> {
+        let api = api_key::<R>();
+        let frame = match tokio::time::timeout(self.timeout, self.rx).await {
+            Err(_) => {
+                return Err(ClientError::Timeout {
+                    api,
+                    broker: self.broker,
+                    timeout_ms: self.timeout.as_millis() as u64,
+                })
+            }
+            Ok(Err(_)) => {
+                return Err(ClientError::Disconnected {
+                    broker: self.broker,
+                    reason: "reader stopped".to_string(),
+                })
+            }
+            Ok(Ok(result)) => result?,
+        };
+        decode::<R>(&self.broker, frame, self.version)
+    }
+}
+
+fn decode<R: Request>(broker: &str, mut frame: Bytes, version: i16) -> ClientResult<R::Response> {
+    let api = api_key::<R>();
+    // ApiVersions responses always use header v0 (KIP-511).
+    let header_version = if R::KEY == ApiKey::ApiVersions as i16 {
+        0
+    } else {
+        R::Response::header_version(version)
+    };
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ResponseHeader::decode(&mut frame, header_version)
+            .and_then(|_| R::Response::decode(&mut frame, version))
+    }));
+    match decoded {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(e)) => Err(ClientError::Protocol {
+            api,
+            broker: broker.to_string(),
+            reason: format!("undecodable v{version} response: {e}"),
+        }),
+        Err(_) => Err(ClientError::Protocol {
+            api,
+            broker: broker.to_string(),
+            reason: format!("undecodable v{version} response"),
+        }),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Owns talking to brokers over the wire protocol; must not depend on `broker`.
 //!
 //! - [`connection`] — one pipelined connection per broker with version negotiation.
+//! - [`producer`] — batching, partitioning, idempotent delivery with retries.
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
 
@@ -11,6 +12,7 @@ pub mod cluster;
 pub mod connection;
 pub mod error;
 pub mod errors;
+pub mod producer;
 
 pub use cluster::{ClientConfig, Cluster, ClusterMetadata};
 pub use connection::{Connection, Timeouts};
