@@ -2,3 +2,4 @@
 
 mod api_versions;
 mod data;
+mod groups;
