@@ -117,8 +117,22 @@ impl Journal {
         };
         let journal_path = dir.join(JOURNAL_FILE);
         let mut truncated_bytes = 0;
-        let len = match read_file(&journal_path)? {
-            Some(bytes) if parse_header(&bytes) == Some(epoch) => {
+        let existing = read_file(&journal_path)?.filter(|bytes| !bytes.is_empty());
+        let journal_epoch = existing.as_deref().map(parse_header);
+        let len = match (existing, journal_epoch) {
+            (Some(_), Some(None)) => {
+                return Err(Error::Corrupt {
+                    path: journal_path,
+                    reason: "bad header".into(),
+                })
+            }
+            (Some(_), Some(Some(newer))) if newer > epoch => {
+                return Err(Error::Corrupt {
+                    path: journal_path,
+                    reason: format!("journal epoch {newer} is newer than the snapshot's ({epoch})"),
+                })
+            }
+            (Some(bytes), Some(Some(current))) if current == epoch => {
                 let frames = parse_frames(&bytes[HEADER_BYTES..]);
                 records.extend(
                     decode_all(frames.payloads).map_err(|reason| Error::Corrupt {
@@ -133,7 +147,7 @@ impl Journal {
                 }
                 valid
             }
-            // Missing, torn while being created, or older than the snapshot: start afresh.
+            // Missing, or older than the snapshot (already folded into it): start afresh.
             _ => {
                 write_atomically(&journal_path, &header(epoch))?;
                 HEADER_BYTES as u64
@@ -390,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_snapshot_is_an_error() {
+    fn a_damaged_snapshot_or_journal_header_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let mut loaded = Journal::load(dir.path()).unwrap();
         loaded.journal.compact(&[commit("g", 1)]).unwrap();
@@ -398,6 +412,9 @@ mod tests {
         let path = dir.path().join(SNAPSHOT_FILE);
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(Journal::load(dir.path()).is_err());
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::write(dir.path().join(JOURNAL_FILE), b"not a journal").unwrap();
         assert!(Journal::load(dir.path()).is_err());
     }
 }
