@@ -353,6 +353,11 @@ fn a_follower_waiting_in_sync_is_told_to_rejoin_when_a_rebalance_starts() {
     let leader = ready(&mut ja).unwrap().leader;
     ready(&mut jb).unwrap();
     let follower = if leader == a { b } else { a };
+    assert_eq!(
+        group.validate_offset_commit(&follower, None, 1, clock.at(1)),
+        Err(code(ResponseError::RebalanceInProgress)),
+        "no commits between JoinGroup and SyncGroup"
+    );
     let mut f = sync(&mut group, &follower, 1, &[], clock.at(1));
     assert!(ready(&mut f).is_none());
     let (_, _newcomer) = join_dynamic(&mut group, &s, clock.at(2));
@@ -682,4 +687,47 @@ impl<T> ReadyAnswer<T> for Receiver<T> {
     fn blocking_recv_ok(mut self) -> T {
         ready(&mut self).expect("answered")
     }
+}
+
+#[test]
+fn coordinator_settings_come_from_server_properties() {
+    let props: std::collections::BTreeMap<String, String> = [
+        ("log.dirs", "/tmp/unused"),
+        ("group.min.session.timeout.ms", "100"),
+        ("group.max.session.timeout.ms", "60000"),
+        ("group.initial.rebalance.delay.ms", "0"),
+        ("group.max.size", "5"),
+        ("offset.metadata.max.bytes", "10"),
+        ("offsets.retention.minutes", "2"),
+        ("offsets.retention.check.interval.ms", "1000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let (config, warnings) = BrokerConfig::from_properties(&props).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let c = super::CoordinatorConfig::from_broker(&config);
+    assert_eq!(
+        (c.min_session_timeout_ms, c.max_session_timeout_ms),
+        (100, 60_000)
+    );
+    assert_eq!(
+        (c.group.initial_rebalance_delay_ms, c.group.max_size),
+        (0, 5)
+    );
+    assert_eq!(c.offset_metadata_max_bytes, 10);
+    assert_eq!(c.offsets_retention_ms, 120_000);
+    assert_eq!(c.offsets_retention_check_interval_ms, 1000);
+    let defaults = super::CoordinatorConfig::from_broker(&BrokerConfig::with_log_dir("/tmp/x"));
+    assert_eq!(
+        (
+            defaults.min_session_timeout_ms,
+            defaults.max_session_timeout_ms
+        ),
+        (6000, 1_800_000)
+    );
+    assert_eq!(defaults.offsets_retention_ms, 7 * 24 * 60 * 60 * 1000);
+    let mut bad = props.clone();
+    bad.insert("group.max.size".into(), "0".into());
+    assert!(BrokerConfig::from_properties(&bad).is_err());
 }
