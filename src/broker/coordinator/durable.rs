@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::group::{ClassicGroup, GroupState};
 use super::journal::{OffsetEntry, Record};
 use super::offsets::OffsetStore;
-use super::{Entry, State};
+use super::{Entry, Persisted, State};
 use crate::Result;
 
 impl State {
@@ -42,11 +42,18 @@ pub(super) fn replay(
             *generation,
             empty_since_ms.unwrap_or(now_ms),
         );
+        // What the journal says; a group that had members comes back Empty, which the
+        // coordinator records once it is open.
+        let persisted = Persisted {
+            protocol_type: protocol_type.clone(),
+            generation: *generation,
+            empty: empty_since_ms.is_some(),
+        };
         groups.insert(
             group.clone(),
             Entry {
                 group: restored,
-                persisted: None,
+                persisted: Some(persisted),
             },
         );
         return;

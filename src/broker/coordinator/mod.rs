@@ -138,9 +138,6 @@ impl GroupCoordinator {
         for record in &loaded.records {
             replay(&mut groups, &mut offsets, record, now.wall_ms);
         }
-        for entry in groups.values_mut() {
-            entry.persisted = Some(Persisted::of(&entry.group));
-        }
         if !groups.is_empty() {
             logging::info(&format!(
                 "Loaded {} group(s) with committed offsets from {}",
@@ -148,7 +145,7 @@ impl GroupCoordinator {
                 config.log_dir.display()
             ));
         }
-        Ok(GroupCoordinator {
+        let coordinator = GroupCoordinator {
             config: CoordinatorConfig::from_broker(config),
             state: Mutex::new(State {
                 active: true,
@@ -158,7 +155,16 @@ impl GroupCoordinator {
                 scheduled: None,
             }),
             timers_changed: Notify::new(),
-        })
+        };
+        // Groups that had members are Empty now (and from now on for offset retention): say so
+        // in the journal, so a later crash does not restart their retention clock again.
+        let mut state = coordinator.lock();
+        let group_ids: Vec<String> = state.groups.keys().cloned().collect();
+        for group_id in group_ids {
+            coordinator.after_change(&mut state, &group_id);
+        }
+        drop(state);
+        Ok(coordinator)
     }
 
     pub fn config(&self) -> &CoordinatorConfig {
