@@ -73,7 +73,10 @@ pub async fn handle(
 
 /// The advertised listener of the listener this connection came in on (matched by local port),
 /// else the first advertised listener.
-pub(super) fn advertised_listener<'a>(broker: &'a Broker, ctx: &RequestContext) -> Option<&'a Listener> {
+pub(super) fn advertised_listener<'a>(
+    broker: &'a Broker,
+    ctx: &RequestContext,
+) -> Option<&'a Listener> {
     let config = &broker.config;
     config
         .listeners
