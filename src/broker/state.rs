@@ -333,6 +333,44 @@ impl Broker {
             code: ResponseError::UnknownTopicOrPartition.code(),
             message: None,
         })?;
+        self.apply_topic_configs(&topic, configs)
+    }
+
+    /// Alters a topic's config overrides to what `change` computes from the current ones (empty
+    /// for a missing topic, so that validation errors come before "unknown topic", as in Kafka),
+    /// all under the admin lock so that concurrent alterations never lose an update. With
+    /// `validate_only` nothing is applied.
+    pub fn alter_topic_configs<F>(
+        &self,
+        name: &str,
+        validate_only: bool,
+        change: F,
+    ) -> Result<(), TopicError>
+    where
+        F: FnOnce(&BTreeMap<String, String>) -> Result<BTreeMap<String, String>, TopicError>,
+    {
+        use kafka_protocol::error::ResponseError;
+        let _admin = self.lock_admin();
+        let topic = self.topic(name);
+        let none = BTreeMap::new();
+        let configs = change(topic.as_ref().map_or(&none, |t| &t.configs))?;
+        let topic = topic.ok_or(TopicError {
+            code: ResponseError::UnknownTopicOrPartition.code(),
+            message: None,
+        })?;
+        if validate_only {
+            return Ok(());
+        }
+        self.apply_topic_configs(&topic, configs)
+    }
+
+    /// Applies new config overrides to a topic's logs and publishes it (admin lock held).
+    fn apply_topic_configs(
+        &self,
+        topic: &Topic,
+        configs: BTreeMap<String, String>,
+    ) -> Result<(), TopicError> {
+        use kafka_protocol::error::ResponseError;
         let log_config = topic_config::log_config(&self.config, &configs)
             .map_err(|e| TopicError::new(ResponseError::InvalidConfig.code(), e.0))?;
         for partition in &topic.partitions {
@@ -367,8 +405,7 @@ impl Broker {
         let mut ids = self.producer_ids.lock().unwrap_or_else(|p| p.into_inner());
         if ids.next >= ids.block_end {
             let new_end = ids.block_end + PRODUCER_ID_BLOCK_SIZE;
-            let mut snapshot = self.metadata_snapshot();
-            snapshot.producer_id_block_end = new_end;
+            let snapshot = self.metadata_with_block_end(new_end);
             self.persist(&snapshot)?;
             ids.block_end = new_end;
         }
@@ -378,6 +415,17 @@ impl Broker {
     }
 
     fn metadata_snapshot(&self) -> MetadataFile {
+        let block_end = self
+            .producer_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .block_end;
+        self.metadata_with_block_end(block_end)
+    }
+
+    /// The registry as persisted, with `producer_id_block_end` given by the caller (which may
+    /// hold the allocator's lock).
+    fn metadata_with_block_end(&self, producer_id_block_end: i64) -> MetadataFile {
         let topics = self
             .read_topics()
             .values()
@@ -389,11 +437,6 @@ impl Broker {
                 configs: t.configs.clone(),
             })
             .collect();
-        let producer_id_block_end = self
-            .producer_ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .block_end;
         MetadataFile {
             topics,
             producer_id_block_end,
@@ -447,7 +490,8 @@ impl Broker {
     }
 }
 
-fn partition_count_error(name: &str, current: i32, count: i32) -> TopicError {
+/// Kafka's INVALID_PARTITIONS error for a partition count that is not an increase.
+pub fn partition_count_error(name: &str, current: i32, count: i32) -> TopicError {
     let code = kafka_protocol::error::ResponseError::InvalidPartitions.code();
     if count == current {
         TopicError::new(code, format!("Topic already has {current} partition(s)."))
