@@ -913,7 +913,10 @@ async fn deleting_a_topic_drops_its_committed_offsets() {
         COMMIT_V,
     )
     .await;
-    broker.state.delete_topic("t").unwrap();
+    let delete = DeleteTopicsRequest::default()
+        .with_topic_names(vec![topic("t")])
+        .with_timeout_ms(30_000);
+    assert_eq!(client.send(delete, 4).await.responses[0].error_code, NONE);
     let topics: Vec<String> = fetch_all(&mut client, "g")
         .await
         .into_iter()
