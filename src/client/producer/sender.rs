@@ -94,16 +94,16 @@ pub(super) async fn run(inner: Arc<Inner>) {
 }
 
 /// Gets a producer id when there is none, or a fresh one after a batch failed for good (once
-/// nothing is in flight); sequences then restart at 0. Returns false if it must be tried again.
+/// nothing is in flight); sequences then restart at 0. Only asked for while there is something
+/// to send. A failed try counts as a failed attempt of every waiting batch, so a cluster that
+/// went away fails them after `retries` tries instead of at the delivery timeout. Returns false
+/// if it must be tried again.
 async fn ensure_producer_id(inner: &Inner) -> bool {
     {
         let state = inner.lock();
         let needed = state.producer.is_none() || state.reset_producer;
-        if !needed || state.fatal.is_some() || state.in_flight_batches > 0 {
-            return true;
-        }
-        if state.producer.is_none() && state.incomplete == 0 {
-            // Nothing to send yet: ask when the first batch exists.
+        if !needed || state.fatal.is_some() || state.in_flight_batches > 0 || state.incomplete == 0
+        {
             return true;
         }
     }
@@ -112,21 +112,19 @@ async fn ensure_producer_id(inner: &Inner) -> bool {
         .with_transaction_timeout_ms(NO_TRANSACTION_TIMEOUT_MS)
         .with_producer_id(ProducerId(-1))
         .with_producer_epoch(-1);
-    let result = inner
-        .cluster
-        .retry("InitProducerId", || async {
-            let connection = inner.cluster.any_connection().await?;
-            let response = connection.send(request.clone()).await?;
-            if response.error_code != 0 {
-                return Err(ClientError::kafka(
-                    response.error_code,
-                    None,
-                    format!("InitProducerId from broker {}", connection.broker()),
-                ));
-            }
-            Ok((response.producer_id.0, response.producer_epoch))
-        })
-        .await;
+    let result = async {
+        let connection = inner.cluster.any_connection().await?;
+        let response = connection.send(request).await?;
+        if response.error_code != 0 {
+            return Err(ClientError::kafka(
+                response.error_code,
+                None,
+                format!("InitProducerId from broker {}", connection.broker()),
+            ));
+        }
+        Ok((response.producer_id.0, response.producer_epoch))
+    }
+    .await;
     let mut state = inner.lock();
     match result {
         Ok(producer) => {
@@ -143,7 +141,13 @@ async fn ensure_producer_id(inner: &Inner) -> bool {
             }
             true
         }
-        Err(e) if e.is_retriable() => false,
+        Err(e) if e.is_retriable() || matches!(e, ClientError::Connect { .. }) => {
+            let error = ClientError::Other(format!("cannot get a producer id: {e}"));
+            let failures = count_failed_attempt(&mut state, &error, inner.config.retries);
+            drop(state);
+            inner.fail_unsent(failures);
+            false
+        }
         Err(e) => {
             state.fatal = Some(e.clone());
             let failures = take_all_unsent(&mut state, &e);
@@ -152,6 +156,33 @@ async fn ensure_producer_id(inner: &Inner) -> bool {
             true
         }
     }
+}
+
+/// Counts a failed attempt against every closed batch waiting to be sent; those past `retries`
+/// are taken out as failures.
+fn count_failed_attempt(state: &mut State, error: &ClientError, retries: u32) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for topic in state.topics.values_mut() {
+        for (index, partition) in topic.partitions.iter_mut().enumerate() {
+            let mut kept = std::collections::VecDeque::with_capacity(partition.queue.len());
+            for mut batch in partition.queue.drain(..) {
+                batch.attempts += 1;
+                if batch.attempts > retries {
+                    failures.push(Failure {
+                        error: error.clone(),
+                        meta: batch.meta,
+                        topic: topic.name.clone(),
+                        partition: index as i32,
+                        memory: batch.memory,
+                    });
+                } else {
+                    kept.push_back(batch);
+                }
+            }
+            partition.queue = kept;
+        }
+    }
+    failures
 }
 
 /// Every batch not in flight, as failures with `error`.
