@@ -5,7 +5,7 @@
 # file of LINES lines of LINE_BYTES bytes through both producers into two topics with the same
 # layout (PARTITIONS partitions) and the same acks (all: the default of both tools), checks that
 # every record arrived, and prints both throughputs and their ratio. Runs ROUNDS rounds,
-# alternating the order, and reports the best round of each tool.
+# alternating the order, and reports the median and best round of each tool.
 #
 # Usage: benches/console.sh            (env: LINES=1000000 LINE_BYTES=100 PARTITIONS=1 ROUNDS=3)
 set -euo pipefail
@@ -66,24 +66,26 @@ run() { # tool round -> seconds
     python3 -c "print($end - $start)"
 }
 
-best_kafkit=999999; best_kcat=999999
+times_kafkit=(); times_kcat=()
 for round in $(seq "$ROUNDS"); do
     if [ $((round % 2)) = 1 ]; then order="kafkit kcat"; else order="kcat kafkit"; fi
     for tool in $order; do
         t=$(run "$tool" "$round")
         printf '%s round %s: %.3f s\n' "$tool" "$round" "$t" >&2
-        if [ "$tool" = kafkit ]; then best_kafkit=$(python3 -c "print(min($best_kafkit, $t))");
-        else best_kcat=$(python3 -c "print(min($best_kcat, $t))"); fi
+        if [ "$tool" = kafkit ]; then times_kafkit+=("$t"); else times_kcat+=("$t"); fi
     done
 done
 
-python3 - "$LINES" "$INPUT_MB" "$best_kafkit" "$best_kcat" "$PARTITIONS" "$($KCAT -V 2>&1 | head -1)" <<'PY'
-import sys
-lines, mb, ours, kcat, partitions, version = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
-print(f"records: {lines}, input: {mb} MB, partitions: {partitions}, acks: all ({version})")
-print(f"| tool | best time (s) | records/s | MB/s |")
-print(f"|---|---|---|---|")
-print(f"| kafka-console-producer (kafkit) | {ours:.3f} | {lines/ours:,.0f} | {mb/ours:.1f} |")
-print(f"| kcat -P | {kcat:.3f} | {lines/kcat:,.0f} | {mb/kcat:.1f} |")
-print(f"ratio (kcat time / kafkit time): {kcat/ours:.2f}x")
+python3 - "$LINES" "$INPUT_MB" "$PARTITIONS" "$($KCAT -V 2>&1 | head -1)" "${times_kafkit[*]}" "${times_kcat[*]}" <<'PY'
+import statistics, sys
+lines, mb, partitions, version = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+ours = [float(t) for t in sys.argv[5].split()]
+kcat = [float(t) for t in sys.argv[6].split()]
+print(f"records: {lines}, input: {mb} MB, partitions: {partitions}, acks: all, rounds: {len(ours)} ({version})")
+print("| tool | median time (s) | best time (s) | records/s (median) | MB/s (median) |")
+print("|---|---|---|---|---|")
+for name, times in (("kafka-console-producer (kafkit)", ours), ("kcat -P", kcat)):
+    m = statistics.median(times)
+    print(f"| {name} | {m:.3f} | {min(times):.3f} | {lines/m:,.0f} | {mb/m:.1f} |")
+print(f"ratio (kcat time / kafkit time): median {statistics.median(kcat)/statistics.median(ours):.2f}x, best {min(kcat)/min(ours):.2f}x")
 PY

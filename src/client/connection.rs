@@ -237,7 +237,11 @@ impl Connection {
             .with_request_api_version(version)
             .with_correlation_id(correlation_id)
             .with_client_id(Some(StrBytes::from_string(self.client_id.clone())));
-        let mut buf = BytesMut::with_capacity(64);
+        // Sized up front: a produce request carries whole batches, and growing the buffer
+        // step by step would copy them several times.
+        const HEADER_ROOM: usize = 64;
+        let body_size = request.compute_size(version).unwrap_or(0);
+        let mut buf = BytesMut::with_capacity(HEADER_ROOM + body_size);
         buf.extend_from_slice(&[0; 4]);
         let encoded = header
             .encode(&mut buf, R::header_version(version))

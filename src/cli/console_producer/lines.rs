@@ -39,21 +39,27 @@ pub fn spawn_stdin_reader() -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
     rx
 }
 
-/// Splits a stream of chunks into lines.
+/// Splits a stream of chunks into lines. Lines are returned in place in the chunk they lie in;
+/// only a line that spans chunks is copied (into `carry`).
 #[derive(Debug, Default)]
 pub struct LineSplitter {
-    buf: Vec<u8>,
+    chunk: Vec<u8>,
     pos: usize,
+    /// The start of a line whose end is in a later chunk.
+    carry: Vec<u8>,
+    /// `carry` was handed out as a line: empty it before going on.
+    carry_returned: bool,
     /// The previous line ended with `\r` at the end of the data: a leading `\n` belongs to it.
     skip_lf: bool,
     eof: bool,
 }
 
-/// Where the next line is in the splitter's buffer.
+/// Where the next line is: in the current chunk, or (spanning chunks) in the carry buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineSpan {
-    pub start: usize,
-    pub end: usize,
+    in_carry: bool,
+    start: usize,
+    end: usize,
 }
 
 impl LineSplitter {
@@ -61,13 +67,15 @@ impl LineSplitter {
         LineSplitter::default()
     }
 
-    /// Adds data read from the input.
-    pub fn push(&mut self, chunk: &[u8]) {
-        if self.pos > 0 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
+    /// Adds data read from the input (after every complete line was taken).
+    pub fn push(&mut self, chunk: Vec<u8>) {
+        if self.carry_returned {
+            self.carry.clear();
+            self.carry_returned = false;
         }
-        self.buf.extend_from_slice(chunk);
+        self.carry.extend_from_slice(&self.chunk[self.pos..]);
+        self.chunk = chunk;
+        self.pos = 0;
     }
 
     /// Marks the end of input: a trailing partial line becomes the last line.
@@ -75,48 +83,84 @@ impl LineSplitter {
         self.eof = true;
     }
 
+    /// Consumes the terminator at `at` (and the `\n` of a `\r\n`).
+    fn consume_terminator(&mut self, at: usize) {
+        let terminator = self.chunk[at];
+        self.pos = at + 1;
+        if terminator == b'\r' {
+            if self.pos < self.chunk.len() {
+                if self.chunk[self.pos] == b'\n' {
+                    self.pos += 1;
+                }
+            } else {
+                self.skip_lf = true;
+            }
+        }
+    }
+
     /// The next complete line, or `None` if more input is needed (or, after `finish`, none is
     /// left).
     pub fn next_line(&mut self) -> Option<LineSpan> {
-        if self.skip_lf && self.pos < self.buf.len() {
-            if self.buf[self.pos] == b'\n' {
+        if self.carry_returned {
+            self.carry.clear();
+            self.carry_returned = false;
+        }
+        if self.skip_lf && self.pos < self.chunk.len() {
+            if self.chunk[self.pos] == b'\n' {
                 self.pos += 1;
             }
             self.skip_lf = false;
         }
-        let rest = &self.buf[self.pos..];
-        match memchr::memchr2(b'\n', b'\r', rest) {
+        let found = memchr::memchr2(b'\n', b'\r', &self.chunk[self.pos..]).map(|i| self.pos + i);
+        if !self.carry.is_empty() {
+            let end = match found {
+                Some(at) => at,
+                None if self.eof => self.chunk.len(),
+                None => return None,
+            };
+            self.carry.extend_from_slice(&self.chunk[self.pos..end]);
+            match found {
+                Some(at) => self.consume_terminator(at),
+                None => self.pos = end,
+            }
+            self.carry_returned = true;
+            return Some(LineSpan {
+                in_carry: true,
+                start: 0,
+                end: self.carry.len(),
+            });
+        }
+        match found {
             Some(at) => {
                 let start = self.pos;
-                let end = start + at;
-                let terminator = rest[at];
-                self.pos = end + 1;
-                if terminator == b'\r' {
-                    if self.pos < self.buf.len() {
-                        if self.buf[self.pos] == b'\n' {
-                            self.pos += 1;
-                        }
-                    } else {
-                        self.skip_lf = true;
-                    }
-                }
-                Some(LineSpan { start, end })
-            }
-            None if self.eof && !rest.is_empty() => {
-                let start = self.pos;
-                self.pos = self.buf.len();
+                self.consume_terminator(at);
                 Some(LineSpan {
+                    in_carry: false,
                     start,
-                    end: self.buf.len(),
+                    end: at,
+                })
+            }
+            None if self.eof && self.pos < self.chunk.len() => {
+                let start = self.pos;
+                self.pos = self.chunk.len();
+                Some(LineSpan {
+                    in_carry: false,
+                    start,
+                    end: self.chunk.len(),
                 })
             }
             None => None,
         }
     }
 
-    /// The bytes of `span` (valid until the next `push`).
+    /// The bytes of `span` (valid until the next `push` or `next_line`).
     pub fn bytes(&self, span: LineSpan) -> &[u8] {
-        &self.buf[span.start..span.end]
+        let buffer = if span.in_carry {
+            &self.carry
+        } else {
+            &self.chunk
+        };
+        &buffer[span.start..span.end]
     }
 }
 
@@ -128,7 +172,7 @@ mod tests {
         let mut splitter = LineSplitter::new();
         let mut out = Vec::new();
         for chunk in chunks {
-            splitter.push(chunk);
+            splitter.push(chunk.to_vec());
             while let Some(span) = splitter.next_line() {
                 out.push(String::from_utf8_lossy(splitter.bytes(span)).into_owned());
             }
@@ -154,5 +198,7 @@ mod tests {
         assert_eq!(lines(&[b"ab", b"c\r", b"\nd", b"e\n"]), ["abc", "de"]);
         assert_eq!(lines(&[b"a\r", b"", b"\n", b"b"]), ["a", "b"]);
         assert_eq!(lines(&[b"a\r", b"b"]), ["a", "b"]);
+        assert_eq!(lines(&[b"ab", b"cd", b"ef"]), ["abcdef"]);
+        assert_eq!(lines(&[b"ab", b"", b"c\nd", b"e\rf"]), ["abc", "de", "f"]);
     }
 }

@@ -215,7 +215,7 @@ async fn produce_stdin(
                 break None;
             }
             match chunks.recv().await {
-                Some(Ok(chunk)) => splitter.push(&chunk),
+                Some(Ok(chunk)) => splitter.push(chunk),
                 Some(Err(e)) => return Err(format!("Error reading standard input: {e}")),
                 None => {
                     splitter.finish();
@@ -228,8 +228,12 @@ async fn produce_stdin(
         };
         line_number += 1;
         let bytes = splitter.bytes(span);
-        // Apache decodes stdin as UTF-8, replacing malformed bytes with U+FFFD.
-        let line = String::from_utf8_lossy(bytes);
+        // Apache decodes stdin as UTF-8, replacing malformed bytes with U+FFFD (checked with
+        // the fast validator first: almost every line is valid).
+        let line = match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         let result = match reader {
             Some(reader) => {
                 // Empty vectors do not allocate: only lines with headers pay for them.

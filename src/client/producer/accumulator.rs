@@ -157,10 +157,70 @@ impl TopicState {
     }
 }
 
+/// The topics a producer has seen: a list (so a record's topic is found once per `send` and then
+/// used by position) and an index by name that remembers the last topic asked for, because
+/// records usually come for the same topic one after another.
+#[derive(Debug, Default)]
+pub struct Topics {
+    list: Vec<TopicState>,
+    by_name: HashMap<String, usize>,
+    last: Option<usize>,
+}
+
+impl Topics {
+    /// The position of `name`, if known.
+    pub fn index_of(&mut self, name: &str) -> Option<usize> {
+        if let Some(last) = self.last {
+            if self.list.get(last).is_some_and(|t| &*t.name == name) {
+                return Some(last);
+            }
+        }
+        let found = self.by_name.get(name).copied();
+        if found.is_some() {
+            self.last = found;
+        }
+        found
+    }
+
+    pub fn get(&self, name: &str) -> Option<&TopicState> {
+        self.by_name.get(name).map(|&i| &self.list[i])
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut TopicState> {
+        let index = self.index_of(name)?;
+        self.list.get_mut(index)
+    }
+
+    pub fn at(&mut self, index: usize) -> Option<&mut TopicState> {
+        self.list.get_mut(index)
+    }
+
+    /// The topic `name`, added if new.
+    pub fn entry(&mut self, name: &str) -> &mut TopicState {
+        let index = match self.index_of(name) {
+            Some(i) => i,
+            None => {
+                self.list.push(TopicState::new(name));
+                self.by_name.insert(name.to_string(), self.list.len() - 1);
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[index]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &TopicState> {
+        self.list.iter()
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut TopicState> {
+        self.list.iter_mut()
+    }
+}
+
 /// Everything behind the producer's lock.
 #[derive(Debug)]
 pub struct State {
-    pub topics: HashMap<String, TopicState>,
+    pub topics: Topics,
     pub memory_used: usize,
     /// Batches created and not yet completed (open, queued or in flight).
     pub incomplete: usize,
@@ -182,7 +242,7 @@ pub struct State {
 impl State {
     pub fn new() -> State {
         State {
-            topics: HashMap::new(),
+            topics: Topics::default(),
             memory_used: 0,
             incomplete: 0,
             flushing: 0,
@@ -286,15 +346,15 @@ pub fn has_room(open: &OpenBatch, size: usize, config: &ProducerConfig, ratio: f
 /// queued; compression failures are returned for reporting.
 pub fn append(
     state: &mut State,
-    topic: &str,
+    topic: usize,
     partition: i32,
     record: &RecordParts<'_>,
     config: &ProducerConfig,
-    now: Instant,
+    now: impl FnOnce() -> Instant,
     failures: &mut Vec<Failure>,
 ) -> Appended {
     let memory_free = config.buffer_memory.saturating_sub(state.memory_used);
-    let Some(topic_state) = state.topics.get_mut(topic) else {
+    let Some(topic_state) = state.topics.at(topic) else {
         return Appended::NoMemory;
     };
     let ratio = topic_state.compression_ratio;
@@ -324,7 +384,7 @@ pub fn append(
         topic_state.partitions[slot].open = Some(OpenBatch {
             builder: BatchBuilder::with_capacity(needed),
             meta: Vec::with_capacity(needed / TYPICAL_RECORD_BYTES),
-            created: now,
+            created: now(),
             memory: needed,
         });
         state.memory_used += needed;
@@ -333,7 +393,7 @@ pub fn append(
     }
     let Some(open) = state
         .topics
-        .get_mut(topic)
+        .at(topic)
         .and_then(|t| t.partitions.get_mut(slot))
         .and_then(|p| p.open.as_mut())
     else {
@@ -443,9 +503,7 @@ mod tests {
             ..ProducerConfig::default()
         };
         let mut state = State::new();
-        let mut topic = TopicState::new("t");
-        topic.update(Uuid::nil(), &[(0, 1)]);
-        state.topics.insert("t".to_string(), topic);
+        state.topics.entry("t").update(Uuid::nil(), &[(0, 1)]);
         let value = [b'x'; 100];
         let mut failures = Vec::new();
         let mut new_batches = 0;
@@ -463,18 +521,18 @@ mod tests {
             };
             match append(
                 &mut state,
-                "t",
+                0,
                 0,
                 &parts,
                 &config,
-                Instant::now(),
+                Instant::now,
                 &mut failures,
             ) {
                 Appended::Done { new_batch, .. } => new_batches += usize::from(new_batch),
                 Appended::NoMemory => panic!("memory"),
             }
         }
-        let partition = &state.topics["t"].partitions[0];
+        let partition = &state.topics.get("t").unwrap().partitions[0];
         assert!(failures.is_empty());
         assert_eq!(new_batches, 1 + partition.queue.len());
         for closed in &partition.queue {

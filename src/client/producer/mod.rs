@@ -21,7 +21,7 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use self::accumulator::{Appended, Failure, RecordParts, State, TopicState};
+use self::accumulator::{Appended, Failure, RecordParts, State};
 pub use self::config::ProducerConfig;
 use super::{ClientError, ClientResult, Cluster};
 use crate::protocol::batch::HEADER_SIZE;
@@ -159,7 +159,9 @@ impl Producer {
     /// invalid partition, no memory); delivery failures go to the callback.
     pub async fn send(&self, record: &Record<'_>) -> ClientResult<()> {
         let config = &self.inner.config;
-        let deadline = tokio::time::Instant::now() + config.max_block;
+        // Read the clock only when this send has to wait (most never do).
+        let started = std::cell::OnceCell::new();
+        let deadline = || *started.get_or_init(|| tokio::time::Instant::now() + config.max_block);
         let size_bound = record_size_upper_bound(record.key, record.value, record.headers);
         let serialized = HEADER_SIZE + size_bound;
         if serialized > config.max_request_size {
@@ -173,7 +175,7 @@ impl Producer {
                 "The message is {serialized} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration."
             )));
         }
-        let partition_count = self.partition_count(record.topic, deadline).await?;
+        let (topic_index, partition_count) = self.partition_count(record.topic, deadline).await?;
         let partition = match (record.partition, record.key) {
             (Some(p), _) => {
                 if p < 0 || p >= partition_count {
@@ -193,48 +195,47 @@ impl Producer {
             headers: record.headers,
             size_bound,
         };
-        let mut waiting_for_memory = false;
+        let mut waiting: Option<std::pin::Pin<Box<tokio::sync::futures::Notified<'_>>>> = None;
         loop {
-            let notified = self.inner.progress.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
             let mut failures = Vec::new();
             let appended = {
                 let mut state = self.inner.lock();
                 if let Some(fatal) = &state.fatal {
-                    return Err(fatal.clone());
+                    let fatal = fatal.clone();
+                    if waiting.is_some() {
+                        state.memory_waiters -= 1;
+                    }
+                    return Err(fatal);
                 }
                 let chosen = match partition {
                     Some(p) => p,
-                    None => sticky_partition(
-                        &mut state,
-                        record.topic,
-                        size_bound,
-                        config,
-                        &mut failures,
-                    ),
+                    None => {
+                        sticky_partition(&mut state, topic_index, size_bound, config, &mut failures)
+                    }
                 };
                 let appended = accumulator::append(
                     &mut state,
-                    record.topic,
+                    topic_index,
                     chosen,
                     &parts,
                     config,
-                    Instant::now(),
+                    Instant::now,
                     &mut failures,
                 );
                 if let (None, Appended::Done { bytes, .. }) = (partition, &appended) {
-                    if let Some(topic) = state.topics.get_mut(record.topic) {
+                    if let Some(topic) = state.topics.at(topic_index) {
                         topic.sticky.produced_bytes += bytes;
                     }
                 }
-                match appended {
-                    Appended::NoMemory if !waiting_for_memory => {
+                match (&appended, &waiting) {
+                    (Appended::Done { .. }, Some(_)) => state.memory_waiters -= 1,
+                    (Appended::NoMemory, None) => {
                         state.memory_waiters += 1;
-                        waiting_for_memory = true;
-                    }
-                    Appended::Done { .. } if waiting_for_memory => {
-                        state.memory_waiters -= 1;
+                        // Registered while the lock is held, so memory freed from now on
+                        // wakes this waiter.
+                        let mut notified = Box::pin(self.inner.progress.notified());
+                        notified.as_mut().enable();
+                        waiting = Some(notified);
                     }
                     _ => {}
                 }
@@ -245,39 +246,54 @@ impl Producer {
                 Appended::Done { new_batch, .. } => {
                     if new_batch {
                         // A new batch starts its linger timer; a closed one may be ready.
+                        // Yielding lets the sender ship it and read responses now, even on a
+                        // single-threaded runtime where the caller would otherwise keep the
+                        // thread until its input runs dry.
                         self.inner.wake_sender.notify_one();
+                        tokio::task::yield_now().await;
                     }
                     return Ok(());
                 }
                 Appended::NoMemory => {
                     self.inner.wake_sender.notify_one();
-                    if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                    let Some(notified) = waiting.as_mut() else {
+                        continue;
+                    };
+                    if tokio::time::timeout_at(deadline(), notified.as_mut())
+                        .await
+                        .is_err()
+                    {
                         self.inner.lock().memory_waiters -= 1;
                         return Err(ClientError::Other(format!(
                             "Failed to allocate memory within the configured max blocking time {} ms.",
                             config.max_block.as_millis()
                         )));
                     }
+                    // Wait for the next release after this one.
+                    let mut next = Box::pin(self.inner.progress.notified());
+                    next.as_mut().enable();
+                    waiting = Some(next);
                 }
             }
         }
     }
 
-    /// The topic's partition count, fetching (and letting the broker auto-create) its metadata
-    /// when unknown, for at most until `deadline`.
+    /// The topic's position in the producer's state and its partition count, fetching (and
+    /// letting the broker auto-create) its metadata when unknown, for at most until `deadline`.
     async fn partition_count(
         &self,
         topic: &str,
-        deadline: tokio::time::Instant,
-    ) -> ClientResult<i32> {
+        deadline: impl Fn() -> tokio::time::Instant,
+    ) -> ClientResult<(usize, i32)> {
         {
-            let state = self.inner.lock();
-            if let Some(known) = state.topics.get(topic) {
-                if !known.partitions.is_empty() {
-                    return Ok(known.partitions.len() as i32);
+            let mut state = self.inner.lock();
+            if let Some(index) = state.topics.index_of(topic) {
+                if let Some(known) = state.topics.at(index).filter(|t| !t.partitions.is_empty()) {
+                    return Ok((index, known.partitions.len() as i32));
                 }
             }
         }
+        let deadline = deadline();
         let cluster = &self.inner.cluster;
         let mut backoff = cluster.config().retry_backoff;
         let names = [topic.to_string()];
@@ -299,12 +315,11 @@ impl Producer {
                             .map(|p| (p.partition, p.leader))
                             .collect();
                         let mut state = self.inner.lock();
-                        let entry = state
-                            .topics
-                            .entry(topic.to_string())
-                            .or_insert_with(|| TopicState::new(topic));
+                        let entry = state.topics.entry(topic);
                         entry.update(info.topic_id, &leaders);
-                        return Ok(entry.partitions.len() as i32);
+                        let count = entry.partitions.len() as i32;
+                        let index = state.topics.index_of(topic).unwrap_or_default();
+                        return Ok((index, count));
                     }
                     Some(info)
                         if info.error_code != 0
@@ -383,12 +398,12 @@ fn is_transient_metadata_error(code: i16) -> bool {
 /// among the partitions that have a leader.
 fn sticky_partition(
     state: &mut State,
-    topic: &str,
+    topic: usize,
     record_size: usize,
     config: &ProducerConfig,
     failures: &mut Vec<Failure>,
 ) -> i32 {
-    let Some(topic_state) = state.topics.get_mut(topic) else {
+    let Some(topic_state) = state.topics.at(topic) else {
         return 0;
     };
     let count = topic_state.partitions.len();

@@ -222,8 +222,8 @@ async fn refresh_leaders(inner: &Inner) -> bool {
         state
             .topics
             .iter()
-            .filter(|(_, t)| t.needs_metadata)
-            .map(|(name, _)| name.clone())
+            .filter(|t| t.needs_metadata)
+            .map(|t| t.name.to_string())
             .collect()
     };
     if names.is_empty() {
@@ -346,6 +346,7 @@ fn drain(
                 let leader = partition.leader;
                 if leader < 0 {
                     topic.needs_metadata = true;
+                    next_wake = next_wake.min(now + inner.cluster.config().retry_backoff);
                     continue;
                 }
                 let request = match requests.iter().position(|(n, _, _)| *n == leader) {
@@ -596,7 +597,7 @@ fn complete(inner: &Inner, mut completion: Completion, in_flight: &mut HashMap<i
         for mut batch in batches {
             let outcome = batch_outcome(&batch, &completion);
             state.in_flight_batches = state.in_flight_batches.saturating_sub(1);
-            let Some(topic) = state.topics.get_mut(&*batch.topic) else {
+            let Some(topic) = state.topics.get_mut(&batch.topic) else {
                 continue;
             };
             let Some(partition) = usize::try_from(batch.partition)
