@@ -1,5 +1,6 @@
-//! The progress line on stderr (records, bytes, rate), shown only when stderr is a terminal so
-//! pipes and logs never see it.
+//! The progress line on stderr (records, bytes, rate), shown only when stderr is a terminal (so
+//! pipes and logs never see it) and the input is not typed at a terminal (where it would mix
+//! with the `>` prompts).
 
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
@@ -19,6 +20,7 @@ const MIB: f64 = 1024.0 * 1024.0;
 pub struct Progress {
     bar: Option<ProgressBar>,
     updater: Option<tokio::task::JoinHandle<()>>,
+    counters: Option<(Arc<Counters>, Instant)>,
 }
 
 fn message(counters: &Counters, started: Instant) -> String {
@@ -41,10 +43,11 @@ fn message(counters: &Counters, started: Instant) -> String {
 impl Progress {
     /// Starts the line if stderr is a terminal.
     pub fn start(counters: Arc<Counters>) -> Progress {
-        if !std::io::stderr().is_terminal() {
+        if !std::io::stderr().is_terminal() || std::io::stdin().is_terminal() {
             return Progress {
                 bar: None,
                 updater: None,
+                counters: None,
             };
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -54,6 +57,7 @@ impl Progress {
         );
         let started = Instant::now();
         let shown = bar.clone();
+        let final_counters = counters.clone();
         let updater = tokio::spawn(async move {
             let mut interval = tokio::time::interval(TICK);
             loop {
@@ -65,6 +69,7 @@ impl Progress {
         Progress {
             bar: Some(bar),
             updater: Some(updater),
+            counters: Some((final_counters, started)),
         }
     }
 
@@ -74,6 +79,9 @@ impl Progress {
             updater.abort();
         }
         if let Some(bar) = self.bar {
+            if let Some((counters, started)) = &self.counters {
+                bar.set_message(message(counters, *started));
+            }
             bar.finish();
         }
     }
