@@ -148,6 +148,8 @@ pub struct Consumer {
     partitions: BTreeMap<TopicPartition, PartitionState>,
     subscription: Option<TopicSelection>,
     next_subscription_refresh: Instant,
+    /// Where newly assigned partitions start.
+    initial_position: StartPosition,
     completed: VecDeque<CompletedFetch>,
     in_flight: JoinSet<FetchOutcome>,
     in_flight_nodes: HashSet<i32>,
@@ -183,6 +185,7 @@ impl Consumer {
             partitions: BTreeMap::new(),
             subscription: None,
             next_subscription_refresh: now,
+            initial_position: StartPosition::Reset,
             completed: VecDeque::new(),
             in_flight: JoinSet::new(),
             in_flight_nodes: HashSet::new(),
@@ -227,7 +230,7 @@ impl Consumer {
                     tp,
                     PartitionState {
                         position: None,
-                        pending: StartPosition::Reset,
+                        pending: self.initial_position,
                         fetch_offset: 0,
                         epoch,
                         in_flight: false,
@@ -241,6 +244,13 @@ impl Consumer {
                 );
             }
         }
+    }
+
+    /// Where partitions assigned from now on start (default: [`StartPosition::Reset`], i.e.
+    /// `auto.offset.reset`). A group component leaves this alone and seeks to committed
+    /// offsets instead.
+    pub fn set_initial_position(&mut self, position: StartPosition) {
+        self.initial_position = position;
     }
 
     /// The assigned partitions, sorted.
