@@ -261,8 +261,8 @@ impl Cluster {
         self.refresh_metadata_with(topics, false).await
     }
 
-    /// [`Cluster::refresh_metadata`], optionally asking the broker to create missing topics (as
-    /// Java's consumer does with `allow.auto.create.topics`).
+    /// [`Cluster::refresh_metadata`], letting the broker auto-create the named topics if
+    /// `allow_auto_topic_creation` (what producers ask for, as Java's producer does).
     pub async fn refresh_metadata_with(
         &self,
         topics: Option<&[String]>,

@@ -77,7 +77,10 @@ impl Deserializer {
             }
             Deserializer::Bytes => write_bytes_to_string(data, out),
             Deserializer::Integer => {
-                let raw = fixed::<4>(data, "Size of data received by IntegerDeserializer is not 4")?;
+                let raw = fixed::<4>(
+                    data,
+                    "Size of data received by IntegerDeserializer is not 4",
+                )?;
                 let mut b = itoa::Buffer::new();
                 out.extend_from_slice(b.format(i32::from_be_bytes(raw)).as_bytes());
             }
@@ -93,7 +96,11 @@ impl Deserializer {
             }
             Deserializer::Float => {
                 let raw = fixed::<4>(data, "Size of data received by Deserializer is not 4")?;
-                java_float(f64::from(f32::from_be_bytes(raw)), &format!("{:e}", f32::from_be_bytes(raw)), out);
+                java_float(
+                    f64::from(f32::from_be_bytes(raw)),
+                    &format!("{:e}", f32::from_be_bytes(raw)),
+                    out,
+                );
             }
             Deserializer::Double => {
                 let raw = fixed::<8>(data, "Size of data received by Deserializer is not 8")?;
@@ -117,7 +124,8 @@ impl Deserializer {
             },
             Deserializer::Uuid => {
                 let text = String::from_utf8_lossy(data);
-                let uuid = java_uuid(&text).ok_or_else(|| serialization("Error parsing data into UUID"))?;
+                let uuid = java_uuid(&text)
+                    .ok_or_else(|| serialization("Error parsing data into UUID"))?;
                 let _ = write!(out, "{}", uuid.hyphenated());
             }
             Deserializer::Void => {
@@ -140,7 +148,12 @@ fn write_bytes_to_string(data: &[u8], out: &mut Vec<u8>) {
         if (b' '..=b'~').contains(&b) && b != b'\\' {
             out.push(b);
         } else {
-            out.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+            out.extend_from_slice(&[
+                b'\\',
+                b'x',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
         }
     }
 }
@@ -154,7 +167,11 @@ fn java_float(value: f64, scientific: &str, out: &mut Vec<u8>) {
         return;
     }
     if value.is_infinite() {
-        out.extend_from_slice(if value > 0.0 { b"Infinity" } else { b"-Infinity" });
+        out.extend_from_slice(if value > 0.0 {
+            b"Infinity"
+        } else {
+            b"-Infinity"
+        });
         return;
     }
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific, "0"));
@@ -184,13 +201,21 @@ fn java_float(value: f64, scientific: &str, out: &mut Vec<u8>) {
             let (whole, fraction) = padded.split_at(point);
             out.extend_from_slice(whole.as_bytes());
             out.push(b'.');
-            out.extend_from_slice(if fraction.is_empty() { b"0" } else { fraction.as_bytes() });
+            out.extend_from_slice(if fraction.is_empty() {
+                b"0"
+            } else {
+                fraction.as_bytes()
+            });
         }
     } else {
         let (first, rest) = digits.split_at(1);
         out.extend_from_slice(first.as_bytes());
         out.push(b'.');
-        out.extend_from_slice(if rest.is_empty() { b"0" } else { rest.as_bytes() });
+        out.extend_from_slice(if rest.is_empty() {
+            b"0"
+        } else {
+            rest.as_bytes()
+        });
         let _ = write!(out, "E{exponent}");
     }
 }
@@ -213,7 +238,8 @@ fn java_uuid(text: &str) -> Option<uuid::Uuid> {
         }
         u64::from_str_radix(p, 16).ok()
     };
-    let most = ((field(0)? & 0xffff_ffff) << 32) | ((field(1)? & 0xffff) << 16) | (field(2)? & 0xffff);
+    let most =
+        ((field(0)? & 0xffff_ffff) << 32) | ((field(1)? & 0xffff) << 16) | (field(2)? & 0xffff);
     let least = ((field(3)? & 0xffff) << 48) | (field(4)? & 0xffff_ffff_ffff);
     Some(uuid::Uuid::from_u64_pair(most, least))
 }
@@ -230,8 +256,14 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(text(Deserializer::Integer, &(-5i32).to_be_bytes()).unwrap(), "-5");
-        assert_eq!(text(Deserializer::Long, &(1i64 << 40).to_be_bytes()).unwrap(), "1099511627776");
+        assert_eq!(
+            text(Deserializer::Integer, &(-5i32).to_be_bytes()).unwrap(),
+            "-5"
+        );
+        assert_eq!(
+            text(Deserializer::Long, &(1i64 << 40).to_be_bytes()).unwrap(),
+            "1099511627776"
+        );
         assert_eq!(text(Deserializer::Short, &[0, 7]).unwrap(), "7");
         assert_eq!(
             text(Deserializer::Integer, b"abc").unwrap_err().0,
@@ -260,7 +292,10 @@ mod tests {
     #[test]
     fn others() {
         assert_eq!(text(Deserializer::String, b"caf\xc3\xa9").unwrap(), "café");
-        assert_eq!(text(Deserializer::Bytes, b"a\\b\x00\xff~").unwrap(), "a\\x5Cb\\x00\\xFF~");
+        assert_eq!(
+            text(Deserializer::Bytes, b"a\\b\x00\xff~").unwrap(),
+            "a\\x5Cb\\x00\\xFF~"
+        );
         assert_eq!(text(Deserializer::Boolean, &[1]).unwrap(), "true");
         assert!(text(Deserializer::Boolean, &[2]).is_err());
         assert_eq!(

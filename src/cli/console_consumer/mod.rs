@@ -62,7 +62,11 @@ pub struct ConsoleConsumerArgs {
     #[arg(long, value_name = "Integer: partition", allow_hyphen_values = true)]
     pub partition: Option<i32>,
     /// The offset to consume from (a non-negative number), or 'earliest' which means from beginning, or 'latest' which means from end (default: latest). kafkit also accepts a time, '@2024-01-31T10:00:00Z' or '@<epoch ms>', or a duration back from now, '-1h'.
-    #[arg(long, value_name = "String: consume offset", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: consume offset",
+        allow_hyphen_values = true
+    )]
     pub offset: Option<String>,
     /// (DEPRECATED) Consumer config properties in the form key=value. This option will be removed in a future version. Use --command-property instead.
     #[arg(long, value_name = "String: consumer_prop", allow_hyphen_values = true)]
@@ -158,9 +162,7 @@ fn print_help() {
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
     if argv.is_empty() {
-        return common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(
-            DESCRIPTION,
-        ));
+        return common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(DESCRIPTION));
     }
     let args = match common::parse::<ConsoleConsumerArgs>(argv) {
         Parsed::Run(args) => args,
@@ -172,7 +174,10 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             println!("{}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Parsed::Error(e) => return common::usage_failure::<ConsoleConsumerArgs>(&e),
+        // Apache's console tools print the parser's message and then the usage.
+        Parsed::Error(e) => {
+            return common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(e.message))
+        }
     };
     let settings = match options::Settings::from_args(args) {
         Ok(settings) => settings,

@@ -74,11 +74,7 @@ impl Settings {
             ));
         }
         // kafkit's time forms of --offset work without --partition (on every partition).
-        let offset_is_time = args
-            .offset
-            .as_deref()
-            .and_then(start::parse_time)
-            .is_some();
+        let offset_is_time = args.offset.as_deref().and_then(start::parse_time).is_some();
         if args.partition.is_some() {
             if args.topic.is_none() {
                 return Err(usage("The topic is required when partition is specified."));
@@ -90,9 +86,7 @@ impl Settings {
             }
         } else if args.offset.is_some() {
             if !offset_is_time {
-                return Err(usage(
-                    "The partition is required when offset is specified.",
-                ));
+                return Err(usage("The partition is required when offset is specified."));
             }
             if args.from_beginning {
                 return Err(usage(
@@ -120,7 +114,10 @@ impl Settings {
         if args.consumer_config.is_some() {
             eprintln!("Option --consumer.config is deprecated and will be removed in a future version. Use --command-config instead.");
         }
-        let config_file = args.command_config.as_deref().or(args.consumer_config.as_deref());
+        let config_file = args
+            .command_config
+            .as_deref()
+            .or(args.consumer_config.as_deref());
         let from_file = match config_file {
             Some(path) => load(path).map_err(UsageError::plain)?,
             None => BTreeMap::new(),
@@ -225,7 +222,11 @@ fn consumer_props(
         }
         Some(_) => {}
         None => {
-            let reset = if args.from_beginning { "earliest" } else { "latest" };
+            let reset = if args.from_beginning {
+                "earliest"
+            } else {
+                "latest"
+            };
             props.insert("auto.offset.reset".into(), reset.into());
         }
     }
@@ -267,7 +268,9 @@ fn build_formatter(args: &ConsoleConsumerArgs) -> Result<Formatter, UsageError> 
         }
     };
     if json && args.formatter.is_some() {
-        return Err(usage("Option --output json cannot be used with --formatter"));
+        return Err(usage(
+            "Option --output json cannot be used with --formatter",
+        ));
     }
     let kind = match &args.formatter {
         Some(class) => formatter::formatter_by_class(class).map_err(usage)?,

@@ -64,8 +64,9 @@ fn consumer(settings: &Settings) -> Result<Consumer, ExitCode> {
     let props = &settings.consumer_props;
     let config = ConsumerConfig::from_properties(props)
         .map_err(|e| startup_failure(&format!("{CONFIG_EXCEPTION}: {e}")))?;
-    let client_config = common::client_config(props.get("bootstrap.servers").map(String::as_str), props)
-        .map_err(|e| startup_failure(&format!("{CONFIG_EXCEPTION}: {e}")))?;
+    let client_config =
+        common::client_config(props.get("bootstrap.servers").map(String::as_str), props)
+            .map_err(|e| startup_failure(&format!("{CONFIG_EXCEPTION}: {e}")))?;
     if settings.user_group {
         eprintln!(
             "kafkit: consumer group membership (--group, or group.id in the consumer properties) is not available yet; consume without a group, or use --partition"

@@ -90,9 +90,15 @@ mod tests {
             parse_offset("@2024-01-31T11:00:00+01:00"),
             Some(OffsetArg::Timestamp(1_706_695_200_000))
         );
-        assert_eq!(parse_offset("@1706695200000"), Some(OffsetArg::Timestamp(1_706_695_200_000)));
+        assert_eq!(
+            parse_offset("@1706695200000"),
+            Some(OffsetArg::Timestamp(1_706_695_200_000))
+        );
         assert_eq!(parse_offset("@yesterday"), None);
-        assert_eq!(parse_offset("-1h"), Some(OffsetArg::Ago(Duration::from_secs(3600))));
+        assert_eq!(
+            parse_offset("-1h"),
+            Some(OffsetArg::Ago(Duration::from_secs(3600)))
+        );
         assert_eq!(
             parse_offset("-1h30m"),
             Some(OffsetArg::Ago(Duration::from_secs(5400)))

@@ -51,7 +51,12 @@ fn with_record(
     .unwrap();
     let mut scratch = Vec::new();
     let batch = BatchCursor::new().next(&buf).unwrap().unwrap();
-    let decoded = batch.records(&mut scratch).unwrap().next().unwrap().unwrap();
+    let decoded = batch
+        .records(&mut scratch)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
     check(&ConsumerRecord {
         topic: "topic",
         partition: 0,
@@ -170,10 +175,13 @@ fn deserializers() {
             ),
             "7\n"
         );
-        let props: BTreeMap<String, String> = [(
-            "key.deserializer".to_string(),
-            "org.apache.kafka.common.serialization.LongDeserializer".to_string(),
-        ), ("print.key".to_string(), "true".to_string())]
+        let props: BTreeMap<String, String> = [
+            (
+                "key.deserializer".to_string(),
+                "org.apache.kafka.common.serialization.LongDeserializer".to_string(),
+            ),
+            ("print.key".to_string(), "true".to_string()),
+        ]
         .into_iter()
         .collect();
         let mut formatter = DefaultFormatter::configure(&props);
