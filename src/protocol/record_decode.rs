@@ -390,6 +390,7 @@ fn read_header<'a>(data: &'a [u8], at: &mut usize) -> Result<(&'a [u8], Option<&
 }
 
 /// A length-prefixed (varint) byte string; length -1 is null.
+#[inline(always)]
 fn read_bytes<'a>(data: &'a [u8], at: &mut usize) -> Result<Option<&'a [u8]>, String> {
     let length = read_varint(data, at)?;
     if length < 0 {
@@ -420,18 +421,23 @@ fn read_unsigned(data: &[u8], at: &mut usize, max_bytes: usize) -> Result<u64, S
 }
 
 /// A zigzag varint (Kafka's `ByteUtils.readVarint`).
-#[inline]
+#[inline(always)]
 fn read_varint(data: &[u8], at: &mut usize) -> Result<i32, String> {
-    // Fast path: one byte.
-    if let Some(&byte) = data.get(*at) {
-        if byte & 0x80 == 0 {
+    let zigzag = |raw: u32| ((raw >> 1) as i32) ^ -((raw & 1) as i32);
+    // Fast paths: one and two bytes cover field lengths below 8 KiB, i.e. nearly every record.
+    match data.get(*at..*at + 2) {
+        Some(&[b0, _]) if b0 & 0x80 == 0 => {
             *at += 1;
-            let raw = u32::from(byte);
-            return Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32));
+            return Ok(zigzag(u32::from(b0)));
         }
+        Some(&[b0, b1]) if b1 & 0x80 == 0 => {
+            *at += 2;
+            return Ok(zigzag(u32::from(b0 & 0x7f) | (u32::from(b1) << 7)));
+        }
+        _ => {}
     }
     let raw = read_unsigned(data, at, MAX_VARINT_BYTES)? as u32;
-    Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
+    Ok(zigzag(raw))
 }
 
 /// A zigzag varlong (Kafka's `ByteUtils.readVarlong`).
