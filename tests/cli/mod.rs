@@ -1,6 +1,6 @@
 //! Command-line tools run as real processes through `CARGO_BIN_EXE_*`, against in-process
 //! brokers.
 
-mod console_consumer;
+pub mod console_consumer;
 mod server_start;
 mod topics;

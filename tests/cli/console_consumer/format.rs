@@ -377,3 +377,59 @@ async fn json_output() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).starts_with("Option --output json cannot be used with --formatter\n"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_append_time_topics() {
+    use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+    let broker = TestBroker::start().await;
+    let mut client = broker.connect().await;
+    let request = kafka_protocol::messages::CreateTopicsRequest::default()
+        .with_timeout_ms(30_000)
+        .with_topics(vec![CreatableTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str("lat")))
+            .with_num_partitions(1)
+            .with_replication_factor(1)
+            .with_configs(vec![CreatableTopicConfig::default()
+                .with_name(StrBytes::from_static_str("message.timestamp.type"))
+                .with_value(Some(StrBytes::from_static_str("LogAppendTime")))])]);
+    assert_eq!(client.send(request, 7).await.topics[0].error_code, 0);
+    let before = now_ms();
+    produce(
+        &mut client,
+        "lat",
+        0,
+        batch(
+            &[Rec::value("a"), Rec::value("b")],
+            1_000,
+            Compression::None,
+        ),
+    )
+    .await;
+    let after = now_ms();
+    let out = consume(
+        &broker,
+        &[
+            "--topic",
+            "lat",
+            "--from-beginning",
+            "--max-messages",
+            "2",
+            "--formatter-property",
+            "print.timestamp=true",
+        ],
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    let stamps: Vec<i64> = stdout
+        .lines()
+        .map(|l| {
+            let (kind, rest) = l.split_once(':').unwrap();
+            assert_eq!(kind, "LogAppendTime", "{stdout}");
+            rest.split_once('\t').unwrap().0.parse().unwrap()
+        })
+        .collect();
+    assert_eq!(stamps.len(), 2);
+    // The broker's append time, the same for the whole batch, not the records' 1000 and 1001.
+    assert_eq!(stamps[0], stamps[1]);
+    assert!((before..=after).contains(&stamps[0]), "{stdout}");
+}
