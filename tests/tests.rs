@@ -4,4 +4,5 @@
 mod common;
 
 mod broker;
+mod cli;
 mod interop;

@@ -31,6 +31,7 @@ pub const BROKER_APIS: &[ApiRange] = &[
     range(ApiKey::CreatePartitions, 0, 3),
     range(ApiKey::IncrementalAlterConfigs, 0, 1),
     range(ApiKey::DescribeCluster, 0, 2),
+    range(ApiKey::DescribeTopicPartitions, 0, 0),
 ];
 
 /// The lowest Produce version the broker really accepts (v0–2 carry old message formats).

@@ -1,3 +1,4 @@
 //! In-process broker tests: raw protocol requests for each API and its version edges.
 
 mod api_versions;
+mod data;
