@@ -3,8 +3,10 @@
 //!
 //! - [`common`]: jopt-simple-compatible parsing, help table, properties, exit codes.
 //! - [`topics`]: `kafka-topics`.
+//! - [`server_start`]: `kafka-server-start`.
 //! - [`java_order`]: Java `HashMap` iteration order for output Apache leaves unsorted.
 
 pub mod common;
 pub mod java_order;
+pub mod server_start;
 pub mod topics;

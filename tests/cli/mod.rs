@@ -1,3 +1,5 @@
-//! The real binaries (`CARGO_BIN_EXE_*`) against in-process brokers.
+//! Command-line tools run as real processes through `CARGO_BIN_EXE_*`, against in-process
+//! brokers.
 
+mod server_start;
 mod topics;
