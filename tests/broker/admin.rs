@@ -102,12 +102,25 @@ pub fn resource(kind: i8, name: &str, keys: Option<&[&str]>) -> DescribeConfigsR
 
 /// The non-default configs of a topic as `kafka-topics --describe` prints them.
 pub async fn non_default_configs(client: &mut RawClient, topic: &str) -> Vec<(String, String)> {
+    configs_from(client, topic, |source| source != 5).await
+}
+
+/// The topic's own overrides (source DYNAMIC_TOPIC_CONFIG).
+pub async fn topic_overrides(client: &mut RawClient, topic: &str) -> Vec<(String, String)> {
+    configs_from(client, topic, |source| source == 1).await
+}
+
+async fn configs_from(
+    client: &mut RawClient,
+    topic: &str,
+    keep: impl Fn(i8) -> bool,
+) -> Vec<(String, String)> {
     let results = describe_at(client, 4, vec![resource(TOPIC, topic, None)], false, false).await;
     assert_eq!(results[0].error_code, 0, "describing {topic}");
     results[0]
         .configs
         .iter()
-        .filter(|c| c.config_source != 5)
+        .filter(|c| keep(c.config_source))
         .map(|c| {
             (
                 c.name.to_string(),

@@ -1,7 +1,9 @@
 use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic};
 use kafka_protocol::messages::BrokerId;
 
-use super::{create, create_at, new_topic, non_default_configs, partition_count, topic_name};
+use super::{
+    create, create_at, new_topic, non_default_configs, partition_count, topic_name, topic_overrides,
+};
 use crate::common::TestBroker;
 
 fn error_of(
@@ -62,10 +64,12 @@ async fn v7_returns_the_topic_id_and_the_effective_configs() {
     assert_eq!(find("segment.bytes").config_source, 5);
     assert!(configs.iter().all(|c| !c.read_only && !c.is_sensitive));
 
-    // The overrides were stored and are reported parsed, as kafka-topics --describe shows them.
+    // The overrides were stored and are reported parsed, as kafka-topics --describe shows them
+    // (with Apache's cluster-level min.insync.replicas, and in Apache's order).
     assert_eq!(
         non_default_configs(&mut client, "orders").await,
         vec![
+            ("min.insync.replicas".to_string(), "1".to_string()),
             ("cleanup.policy".to_string(), "compact,delete".to_string()),
             ("retention.ms".to_string(), "1000".to_string()),
         ]
@@ -342,7 +346,7 @@ async fn created_topics_and_their_configs_survive_a_restart() {
         Some(created.topic_id)
     );
     assert_eq!(
-        non_default_configs(&mut client, "durable").await,
+        topic_overrides(&mut client, "durable").await,
         vec![("max.message.bytes".to_string(), "2000".to_string())]
     );
     drop(dir);

@@ -21,7 +21,8 @@ async fn fresh_topic_lists_every_config_as_default() {
     assert_eq!((result.error_code, result.resource_type), (0, TOPIC));
     assert_eq!(result.resource_name.as_str(), "fresh");
     assert_eq!(result.configs.len(), 33);
-    assert!(result.configs.iter().all(|c| c.config_source == 5
+    assert!(result.configs.iter().all(|c| (c.config_source == 5)
+        != (c.name.as_str() == "min.insync.replicas")
         && !c.read_only
         && !c.is_sensitive
         && c.synonyms.is_empty()
@@ -40,7 +41,11 @@ async fn fresh_topic_lists_every_config_as_default() {
     // Apache's order (a Scala hash map's): compression.type comes first, segment.index.bytes last.
     assert_eq!(result.configs[0].name.as_str(), "compression.type");
     assert_eq!(result.configs[32].name.as_str(), "segment.index.bytes");
-    assert!(non_default_configs(&mut client, "fresh").await.is_empty());
+    // Apache stores a cluster-level min.insync.replicas, so kafka-topics shows it.
+    assert_eq!(
+        non_default_configs(&mut client, "fresh").await,
+        vec![("min.insync.replicas".to_string(), "1".to_string())]
+    );
 }
 
 #[tokio::test]
@@ -99,6 +104,7 @@ async fn synonyms_documentation_and_key_filters() {
     assert_eq!(
         non_default_configs(&mut client, "syn").await,
         vec![
+            ("min.insync.replicas".to_string(), "1".to_string()),
             ("segment.bytes".to_string(), "1073741824".to_string()),
             ("retention.ms".to_string(), "5000".to_string()),
         ]
@@ -193,7 +199,17 @@ async fn broker_resources() {
         Some(true)
     );
 
-    assert_eq!((results[1].error_code, results[1].configs.len()), (0, 0));
+    // "" lists the cluster-wide dynamic defaults: Apache's ELR-era min.insync.replicas.
+    assert_eq!((results[1].error_code, results[1].configs.len()), (0, 1));
+    let min_isr = &results[1].configs[0];
+    assert_eq!(
+        (
+            min_isr.name.as_str(),
+            min_isr.value.as_deref(),
+            min_isr.config_source
+        ),
+        ("min.insync.replicas", Some("1"), 3)
+    );
     assert_eq!(results[2].error_code, 42);
     assert_eq!(
         results[2].error_message.as_deref(),
@@ -213,5 +229,32 @@ async fn broker_resources() {
     assert_eq!(
         results[5].error_message.as_deref(),
         Some("Unsupported resource type: GROUP")
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_resource_type_fails_the_whole_request() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.connect().await;
+    create(&mut client, new_topic("fine", &[])).await;
+    let results = describe_at(
+        &mut client,
+        4,
+        vec![resource(TOPIC, "fine", None), resource(99, "x", None)],
+        false,
+        false,
+    )
+    .await;
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        assert_eq!(r.error_code, 42);
+        assert!(r.error_message.as_deref().is_some_and(
+            |m| m.starts_with("This most likely occurs because of a request being malformed")
+        ));
+        assert!(r.configs.is_empty());
+    }
+    assert_eq!(
+        (results[1].resource_type, results[1].resource_name.as_str()),
+        (99, "x")
     );
 }
