@@ -5,6 +5,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub const PYTHON_ENV: &str = "KAFKIT_PYTHON";
 /// How long one peer invocation may run before the test fails as stuck. Generous: two cores are
 /// shared by parallel tests, and a stuck peer is what this bounds, not speed.
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long a whole interop test may run before the [`Watchdog`] ends the test binary.
+pub const TEST_DEADLINE: Duration = Duration::from_secs(900);
 
 const INSTALL_HINT: &str = "run scripts/install-peers";
 const SCRIPT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/py");
@@ -160,4 +163,34 @@ pub fn result_of(stdout: &str) -> Option<serde_json::Value> {
         .rev()
         .find_map(|line| line.strip_prefix("RESULT "))
         .and_then(|json| serde_json::from_str(json).ok())
+}
+
+/// Ends the whole test process if a test outlives [`TEST_DEADLINE`]. The in-process broker shares
+/// the test's runtime: a broker bug that blocks every worker thread (a deadlock on a std lock)
+/// also stops the timers behind [`PEER_TIMEOUT`], and CI would hang instead of failing. This
+/// plain thread does not depend on the runtime. Dropping the guard disarms it.
+pub struct Watchdog {
+    disarm: mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    pub fn arm(test: &'static str) -> Watchdog {
+        let (disarm, armed) = mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = armed.recv_timeout(TEST_DEADLINE) {
+                eprintln!(
+                    "{test} still running after {TEST_DEADLINE:?}: the broker or a peer is stuck \
+                     (a blocked runtime stops the test's own timeouts); ending the test binary"
+                );
+                std::process::exit(1);
+            }
+        });
+        Watchdog { disarm }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let _ = self.disarm.send(());
+    }
 }

@@ -24,6 +24,9 @@ pub const LATEST_TIERED: i64 = -5;
 const MAX_TIMESTAMP_MIN_VERSION: i16 = 7;
 const EARLIEST_LOCAL_MIN_VERSION: i16 = 8;
 const LATEST_TIERED_MIN_VERSION: i16 = 9;
+/// The response's leader_epoch exists from v4; below it the field must stay at its default, or
+/// the response cannot be encoded (librdkafka 2.0, e.g. kcat, asks with v2).
+const LEADER_EPOCH_MIN_VERSION: i16 = 4;
 
 const UNKNOWN: i64 = -1;
 const NO_EPOCH: i32 = -1;
@@ -62,7 +65,11 @@ pub async fn handle(
                         Ok((offset, timestamp, epoch)) => entry
                             .with_offset(offset)
                             .with_timestamp(timestamp)
-                            .with_leader_epoch(epoch),
+                            .with_leader_epoch(if ctx.api_version >= LEADER_EPOCH_MIN_VERSION {
+                                epoch
+                            } else {
+                                NO_EPOCH
+                            }),
                         Err(error) => entry
                             .with_error_code(error.code())
                             .with_offset(UNKNOWN)
