@@ -3,6 +3,7 @@
 //! scripts; it knows nothing about any scenario.
 
 use std::ffi::OsStr;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -39,9 +40,13 @@ fn require(peer: &str, found: Option<PathBuf>, test: &str) -> Option<PathBuf> {
             panic!("{peer} is required ({REQUIRE_ENV}=1) but missing: {INSTALL_HINT}")
         }
         None => {
-            eprintln!(
-                "SKIPPED {test}: {peer} not found ({INSTALL_HINT}, or set {REQUIRE_ENV}=1 to fail instead)"
+            // Written to the stderr handle, not with eprintln!, which the test harness captures
+            // and hides for passing tests: a skip must be visible in a plain `cargo test`.
+            // One write call for the whole line, so it does not interleave with the harness's.
+            let note = format!(
+                "SKIPPED {test}: {peer} not found ({INSTALL_HINT}, or set {REQUIRE_ENV}=1 to fail instead)\n"
             );
+            let _ = std::io::stderr().write_all(note.as_bytes());
             None
         }
     }
@@ -58,7 +63,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 pub fn kcat(test: &str) -> Option<PathBuf> {
     static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
     let found = FOUND.get_or_init(|| match std::env::var_os(KCAT_ENV) {
-        Some(path) => Some(PathBuf::from(path)),
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
         None => on_path("kcat").or_else(|| on_path("kafkacat")),
     });
     require("kcat", found.clone(), test)
