@@ -3,3 +3,4 @@
 mod admin;
 mod api_versions;
 mod data;
+mod groups;
