@@ -3,4 +3,6 @@
 
 mod common;
 
+mod apache_peer;
 mod broker;
+mod interop_java;
