@@ -5,4 +5,5 @@ mod common;
 
 mod apache_peer;
 mod broker;
+mod cli;
 mod interop_java;

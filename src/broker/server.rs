@@ -18,6 +18,8 @@ use crate::Result;
 
 /// How long open connections get to finish their current request after shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Pause after a failed accept (e.g. out of file descriptors) before trying again.
+const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Opens the log directory and the broker state (recovering after an unclean shutdown).
 pub fn open(config: BrokerConfig) -> Result<(Arc<Broker>, LogDir)> {
@@ -43,34 +45,48 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let (broker, log_dir) = open(config)?;
-    serve(listener, broker.clone(), shutdown).await;
+    serve(vec![listener], broker.clone(), shutdown).await;
     close(&broker, &log_dir)
 }
 
-/// The accept loop over an opened broker (split from [`run`] so the state can be inspected).
-pub async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future<Output = ()>) {
+/// Accepts on every listener of an opened broker until `shutdown` completes, then lets open
+/// connections finish their current request (split from [`run`] so the state can be inspected).
+pub async fn serve(
+    listeners: Vec<TcpListener>,
+    broker: Arc<Broker>,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut connections = JoinSet::new();
     let retention = tokio::spawn(retention_loop(broker.clone(), stop_rx.clone()));
-    tokio::pin!(shutdown);
+    let mut acceptors = JoinSet::new();
+    for listener in listeners {
+        acceptors.spawn(accept_loop(listener, broker.clone(), stop_rx.clone()));
+    }
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    while acceptors.join_next().await.is_some() {}
+    retention.abort();
+}
+
+async fn accept_loop(listener: TcpListener, broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
     loop {
         tokio::select! {
-            _ = &mut shutdown => break,
+            _ = stop.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(connection::serve(stream, peer, broker.clone(), stop_rx.clone()));
+                    connections.spawn(connection::serve(stream, peer, broker.clone(), stop.clone()));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     logging::warn(&format!("Failed to accept a connection: {e}"));
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(ACCEPT_ERROR_BACKOFF).await;
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
-    let _ = stop_tx.send(true);
     drop(listener);
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while connections.join_next().await.is_some() {}
@@ -79,7 +95,6 @@ pub async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Fu
     if drained.is_err() {
         connections.abort_all();
     }
-    retention.abort();
 }
 
 /// Flushes every log and writes the clean-shutdown marker.

@@ -1,3 +1,17 @@
 //! The Kafka client used by the tools: connections, metadata, admin, producer, consumer.
 //!
 //! Owns talking to brokers over the wire protocol; must not depend on `broker`.
+//!
+//! - [`connection`]: one pipelined connection per broker with version negotiation.
+//! - [`error`]: errors with context (API, broker, topic, partition); [`errors`]: Java's default
+//!   message per Kafka error code.
+
+pub mod admin;
+pub mod cluster;
+pub mod connection;
+pub mod error;
+pub mod errors;
+
+pub use cluster::{ClientConfig, Cluster, ClusterMetadata};
+pub use connection::{Connection, Timeouts};
+pub use error::{ClientError, ClientResult};

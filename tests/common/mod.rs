@@ -63,7 +63,7 @@ impl TestBroker {
         let (stop_tx, stop_rx) = oneshot::channel();
         let serving = state.clone();
         let task = tokio::spawn(async move {
-            broker::server::serve(listener, serving.clone(), async {
+            broker::server::serve(vec![listener], serving.clone(), async {
                 let _ = stop_rx.await;
             })
             .await;

@@ -10,6 +10,7 @@ use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
 use super::RequestContext;
+use crate::broker::config::Listener;
 use crate::broker::state::{Broker, Topic};
 use crate::protocol::topic as topic_rules;
 
@@ -54,23 +55,32 @@ pub async fn handle(
             .collect()
     };
     let node_id = BrokerId(broker.config.node_id);
-    let brokers = broker
-        .config
-        .advertised_listeners
-        .iter()
-        .take(1)
+    let brokers = advertised_listener(broker, ctx)
         .map(|l| {
             MetadataResponseBroker::default()
                 .with_node_id(node_id)
                 .with_host(StrBytes::from_string(advertised_host(&l.host, ctx)))
                 .with_port(i32::from(l.port))
         })
+        .into_iter()
         .collect();
     MetadataResponse::default()
         .with_brokers(brokers)
         .with_cluster_id(Some(StrBytes::from_string(broker.cluster_id.clone())))
         .with_controller_id(node_id)
         .with_topics(topics)
+}
+
+/// The advertised listener of the listener this connection came in on (matched by local port),
+/// else the first advertised listener.
+fn advertised_listener<'a>(broker: &'a Broker, ctx: &RequestContext) -> Option<&'a Listener> {
+    let config = &broker.config;
+    config
+        .listeners
+        .iter()
+        .find(|l| l.port == ctx.local.port())
+        .and_then(|bound| config.advertised_listeners.iter().find(|a| a.name == bound.name))
+        .or_else(|| config.advertised_listeners.first())
 }
 
 /// An advertised host that is empty or a wildcard (`0.0.0.0`, `::`) is not reachable; answer with

@@ -8,6 +8,7 @@ mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_topic_partitions;
 mod fetch;
 mod incremental_alter_configs;
 mod init_producer_id;
@@ -92,6 +93,16 @@ pub async fn dispatch(broker: &Broker, ctx: &RequestContext, body: Bytes) -> Out
             )
         }
         ApiKey::DescribeCluster => serve!(DescribeClusterRequest, describe_cluster::handle),
+        ApiKey::DescribeTopicPartitions => {
+            let request: DescribeTopicPartitionsRequest = match decode_body(body, ctx.api_version) {
+                Ok(request) => request,
+                Err(reason) => return Outcome::Close(reason),
+            };
+            match describe_topic_partitions::handle(broker, ctx, request).await {
+                Ok(response) => encode(&response, ctx.api_version),
+                Err(reason) => Outcome::Close(reason),
+            }
+        }
         other => Outcome::Close(format!("no handler for {other:?}")),
     }
 }

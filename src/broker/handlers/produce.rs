@@ -13,12 +13,14 @@ use kafka_protocol::protocol::StrBytes;
 use super::{encode, now_ms, Outcome, RequestContext};
 use crate::broker::log::AppendError;
 use crate::broker::state::{Broker, Topic};
-use crate::protocol::batch::{self, Compression};
+use crate::protocol::batch::{self, BatchError};
 
 /// The only client allowed to write to internal topics.
 const ADMIN_CLIENT_ID: &str = "__admin_client";
 /// First Produce version that may carry zstd-compressed batches.
 const ZSTD_MIN_VERSION: i16 = 7;
+/// The zstd compression codec id in batch attributes.
+const ZSTD_CODEC: i16 = 4;
 /// First Produce version that names topics by id.
 const TOPIC_ID_MIN_VERSION: i16 = 13;
 const UNKNOWN: i64 = -1;
@@ -144,17 +146,15 @@ fn append(
 /// zstd before v7, and (no transactions here) no transactional batches.
 fn check_structure(records: &[u8], version: i16) -> Result<(), AppendError> {
     let invalid = || refusal(ResponseError::InvalidRecord);
-    let mut batches = batch::walk(records);
+    let mut batches = batch::batches(records);
     let first = match batches.next() {
         Some(Ok((header, _))) => header,
-        // Framing problems are reported by the log's validation with Kafka's exact code.
+        Some(Err(BatchError::BadMagic(_))) => return Err(invalid()),
+        // Other framing problems are reported by the log's validation with Kafka's exact code.
         Some(Err(_)) => return Ok(()),
         None => return Err(invalid()),
     };
-    if first.magic != batch::MAGIC_V2 {
-        return Err(invalid());
-    }
-    if first.compression() == Compression::Zstd && version < ZSTD_MIN_VERSION {
+    if first.compression_codec() == ZSTD_CODEC && version < ZSTD_MIN_VERSION {
         return Err(refusal(ResponseError::UnsupportedCompressionType));
     }
     if batches.next().is_some() {

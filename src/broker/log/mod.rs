@@ -6,7 +6,16 @@
 //! broker rewrites (base offset, leader epoch, max timestamp / timestamp type, then the CRC).
 //! This module never sees protocol structs, only raw batch bytes.
 
+mod index;
 mod partition;
+mod producer_state;
+mod recovery;
+mod segment;
+mod validate;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 

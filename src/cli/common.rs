@@ -1,0 +1,365 @@
+//! What every tool shares: jopt-simple-compatible argument handling on top of clap (single-dash
+//! long options, no abbreviations, next-token-verbatim values, stray words ignored, jopt's error
+//! texts), jopt's help table, `--command-config` loading, client settings from properties, and
+//! the exit-code conventions.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Command, CommandFactory};
+
+use crate::client::ClientConfig;
+
+/// Exit code for every failure (usage errors, broker errors, I/O errors).
+pub const EXIT_FAILURE: u8 = 1;
+
+/// A failure before the tool's action started: message for stderr, whether to print usage.
+#[derive(Debug)]
+pub struct UsageError {
+    pub message: String,
+    pub show_usage: bool,
+}
+
+impl UsageError {
+    pub fn with_usage(message: impl Into<String>) -> Self {
+        UsageError {
+            message: message.into(),
+            show_usage: true,
+        }
+    }
+
+    pub fn plain(message: impl Into<String>) -> Self {
+        UsageError {
+            message: message.into(),
+            show_usage: false,
+        }
+    }
+}
+
+/// The outcome of parsing: arguments to run with, or a terminal answer (help, version, error).
+#[derive(Debug)]
+pub enum Parsed<T> {
+    Run(T),
+    Help,
+    Version,
+    Error(UsageError),
+}
+
+/// Parses `argv` (without the program name) the way jopt-simple would, into clap's `T`.
+pub fn parse<T: clap::Parser>(argv: Vec<OsString>) -> Parsed<T> {
+    let command = T::command();
+    let argv = normalize(&command, argv);
+    if argv.iter().any(|a| a == "--help") {
+        return Parsed::Help;
+    }
+    if argv.iter().any(|a| a == "--version") {
+        return Parsed::Version;
+    }
+    let mut full = vec![OsString::from(command.get_name().to_string())];
+    full.extend(argv);
+    let matches = command
+        .clone()
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .try_get_matches_from(full);
+    match matches.and_then(|m| T::from_arg_matches(&m)) {
+        Ok(args) => Parsed::Run(args),
+        Err(e) => Parsed::Error(UsageError::plain(jopt_message(&e))),
+    }
+}
+
+/// Rewrites `-name` to `--name` for known long options (jopt accepts a single dash), leaving
+/// values (the token after an option that takes one) untouched.
+fn normalize(command: &Command, argv: Vec<OsString>) -> Vec<OsString> {
+    let takes_value = |name: &str| {
+        command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(name))
+            .map(|a| a.get_action().takes_values())
+    };
+    let mut out = Vec::with_capacity(argv.len());
+    let mut value_next = false;
+    let mut options_done = false;
+    for arg in argv {
+        if value_next || options_done {
+            value_next = false;
+            out.push(arg);
+            continue;
+        }
+        let Some(text) = arg.to_str() else {
+            out.push(arg);
+            continue;
+        };
+        if text == "--" {
+            options_done = true;
+            out.push(arg);
+            continue;
+        }
+        let long = if let Some(rest) = text.strip_prefix("--") {
+            Some(rest.to_string())
+        } else if text.len() > 2 && text.starts_with('-') {
+            Some(text[1..].to_string())
+        } else {
+            None
+        };
+        match long {
+            Some(long) => {
+                let (name, inline_value) = match long.split_once('=') {
+                    Some((n, _)) => (n.to_string(), true),
+                    None => (long.clone(), false),
+                };
+                match takes_value(&name) {
+                    Some(takes) => {
+                        value_next = takes && !inline_value;
+                        out.push(OsString::from(format!("--{long}")));
+                    }
+                    None => out.push(arg),
+                }
+            }
+            None => out.push(arg),
+        }
+    }
+    out
+}
+
+/// jopt-simple's text for a clap parse error.
+fn jopt_message(error: &clap::Error) -> String {
+    let arg_name = || {
+        error
+            .get(ContextKind::InvalidArg)
+            .and_then(|v| match v {
+                ContextValue::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .map(|s| {
+                let s = s.split(' ').next().unwrap_or(&s).to_string();
+                s.trim_start_matches('-')
+                    .split('=')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let value = || {
+        error
+            .get(ContextKind::InvalidValue)
+            .and_then(|v| match v {
+                ContextValue::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    match error.kind() {
+        ErrorKind::UnknownArgument => format!("{} is not a recognized option", arg_name()),
+        ErrorKind::InvalidValue if value().is_empty() => {
+            format!("Option {} requires an argument", arg_name())
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            format!("Cannot parse argument '{}' of option {}", value(), arg_name())
+        }
+        ErrorKind::ArgumentConflict => format!(
+            "Found multiple arguments for option {}, but you asked for only one",
+            arg_name()
+        ),
+        _ => error
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string(),
+    }
+}
+
+/// jopt-simple's help table: `Option`/`Description` header, rows sorted by option name,
+/// `--name <argname>` on the left, the description wrapped on the right.
+pub fn jopt_help(command: &Command) -> String {
+    const WIDTH: usize = 80;
+    let mut rows: Vec<(String, String, String)> = command
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .filter_map(|a| {
+            let long = a.get_long()?;
+            let mut left = format!("--{long}");
+            if a.get_action().takes_values() {
+                let name = a
+                    .get_value_names()
+                    .and_then(|n| n.first())
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
+                if a.is_require_equals_set() || a.get_num_args().is_some_and(|n| n.min_values() == 0)
+                {
+                    left.push_str(&format!(" [{name}]"));
+                } else {
+                    left.push_str(&format!(" <{name}>"));
+                }
+            }
+            let mut help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            if let Some(default) = a.get_default_values().first() {
+                help.push_str(&format!(" (default: {})", default.to_string_lossy()));
+            }
+            Some((long.to_string(), left, help))
+        })
+        .collect();
+    rows.push((
+        "help".to_string(),
+        "--help".to_string(),
+        "Print usage information.".to_string(),
+    ));
+    rows.push((
+        "version".to_string(),
+        "--version".to_string(),
+        "Display Kafka version.".to_string(),
+    ));
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let left_width = rows
+        .iter()
+        .map(|r| r.1.len())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, WIDTH / 2 - 2);
+    let desc_width = WIDTH - left_width - 2;
+    let mut out = String::new();
+    let line = |out: &mut String, left: &str, right: &str| {
+        let pad = left_width.saturating_sub(left.len());
+        out.push_str(left);
+        if !right.is_empty() {
+            out.push_str(&" ".repeat(pad + 2));
+            out.push_str(right);
+        }
+        out.push('\n');
+    };
+    line(&mut out, "Option", "Description");
+    line(&mut out, "------", "-----------");
+    for (_, left, help) in rows {
+        let wrapped = wrap(&help, desc_width);
+        if left.len() > left_width {
+            out.push_str(&left);
+            out.push('\n');
+            for w in wrapped {
+                line(&mut out, "", &w);
+            }
+        } else {
+            let mut lines = wrapped.into_iter();
+            line(&mut out, &left, &lines.next().unwrap_or_default());
+            for w in lines {
+                line(&mut out, "", &w);
+            }
+        }
+    }
+    out
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut current = String::new();
+        for word in paragraph.split(' ') {
+            if !current.is_empty() && current.len() + 1 + word.len() > width {
+                lines.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        lines.push(current);
+    }
+    lines
+}
+
+/// Prints a usage error the jopt way (message, then the help table, on stderr) and returns the
+/// failure exit code.
+pub fn usage_failure<T: CommandFactory>(error: &UsageError) -> ExitCode {
+    eprintln!("{}", error.message);
+    if error.show_usage {
+        eprint!("{}", jopt_help(&T::command()));
+    }
+    ExitCode::from(EXIT_FAILURE)
+}
+
+/// Splits `key=value` on the first `=` (no escapes); `key` alone gives an empty value.
+pub fn split_property(entry: &str) -> (String, String) {
+    match entry.split_once('=') {
+        Some((k, v)) => (k.to_string(), v.to_string()),
+        None => (entry.to_string(), String::new()),
+    }
+}
+
+/// Reads a `--command-config` file (Java properties syntax).
+pub fn load_properties(path: &str) -> Result<BTreeMap<String, String>, String> {
+    crate::protocol::properties::load(Path::new(path)).map_err(|e| e.to_string())
+}
+
+/// Client settings from `--bootstrap-server` and client properties (`--command-config` plus
+/// inline overrides). The option's bootstrap servers win over the file's.
+pub fn client_config(
+    bootstrap: Option<&str>,
+    properties: &BTreeMap<String, String>,
+) -> Result<ClientConfig, String> {
+    let bootstrap = bootstrap
+        .map(str::to_string)
+        .or_else(|| properties.get("bootstrap.servers").cloned())
+        .unwrap_or_default();
+    let mut config = ClientConfig::new(&bootstrap);
+    let millis = |key: &str| -> Result<Option<Duration>, String> {
+        match properties.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .map(|ms| Some(Duration::from_millis(ms)))
+                .map_err(|_| {
+                    format!("Invalid value {v} for configuration {key}: Not a number of type LONG")
+                }),
+        }
+    };
+    if let Some(d) = millis("request.timeout.ms")? {
+        config.timeouts.request = d;
+    }
+    if let Some(d) = millis("socket.connection.setup.timeout.ms")? {
+        config.timeouts.connect = d;
+    }
+    if let Some(d) = millis("default.api.timeout.ms")? {
+        config.api_timeout = d;
+    }
+    if let Some(d) = millis("retry.backoff.ms")? {
+        config.retry_backoff = d;
+    }
+    if let Some(d) = millis("retry.backoff.max.ms")? {
+        config.retry_backoff_max = d;
+    }
+    if let Some(id) = properties.get("client.id") {
+        config.client_id = id.clone();
+    }
+    match properties
+        .get("security.protocol")
+        .map(|s| s.trim().to_ascii_uppercase())
+        .as_deref()
+    {
+        None | Some("PLAINTEXT") => {}
+        Some(other @ ("SSL" | "SASL_PLAINTEXT" | "SASL_SSL")) => {
+            return Err(format!(
+                "security.protocol={other} is not supported yet by kafkit; only PLAINTEXT is"
+            ))
+        }
+        Some(other) => {
+            return Err(format!(
+                "Invalid value {other} for configuration security.protocol: String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
+            ))
+        }
+    }
+    Ok(config)
+}
+
+/// A current-thread runtime: the tools are I/O-bound and start faster without worker threads.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
