@@ -327,6 +327,44 @@ impl Broker {
             code: ResponseError::UnknownTopicOrPartition.code(),
             message: None,
         })?;
+        self.apply_topic_configs(&topic, configs)
+    }
+
+    /// Alters a topic's config overrides to what `change` computes from the current ones (empty
+    /// for a missing topic, so that validation errors come before "unknown topic", as in Kafka),
+    /// all under the admin lock so that concurrent alterations never lose an update. With
+    /// `validate_only` nothing is applied.
+    pub fn alter_topic_configs<F>(
+        &self,
+        name: &str,
+        validate_only: bool,
+        change: F,
+    ) -> Result<(), TopicError>
+    where
+        F: FnOnce(&BTreeMap<String, String>) -> Result<BTreeMap<String, String>, TopicError>,
+    {
+        use kafka_protocol::error::ResponseError;
+        let _admin = self.lock_admin();
+        let topic = self.topic(name);
+        let none = BTreeMap::new();
+        let configs = change(topic.as_ref().map_or(&none, |t| &t.configs))?;
+        let topic = topic.ok_or(TopicError {
+            code: ResponseError::UnknownTopicOrPartition.code(),
+            message: None,
+        })?;
+        if validate_only {
+            return Ok(());
+        }
+        self.apply_topic_configs(&topic, configs)
+    }
+
+    /// Applies new config overrides to a topic's logs and publishes it (admin lock held).
+    fn apply_topic_configs(
+        &self,
+        topic: &Topic,
+        configs: BTreeMap<String, String>,
+    ) -> Result<(), TopicError> {
+        use kafka_protocol::error::ResponseError;
         let log_config = topic_config::log_config(&self.config, &configs)
             .map_err(|e| TopicError::new(ResponseError::InvalidConfig.code(), e.0))?;
         for partition in &topic.partitions {
@@ -441,7 +479,8 @@ impl Broker {
     }
 }
 
-fn partition_count_error(name: &str, current: i32, count: i32) -> TopicError {
+/// Kafka's INVALID_PARTITIONS error for a partition count that is not an increase.
+pub fn partition_count_error(name: &str, current: i32, count: i32) -> TopicError {
     let code = kafka_protocol::error::ResponseError::InvalidPartitions.code();
     if count == current {
         TopicError::new(code, format!("Topic already has {current} partition(s)."))

@@ -53,7 +53,9 @@ pub enum BatchError {
     #[error("record batch truncated: {needed} bytes needed, {available} available")]
     Truncated { needed: usize, available: usize },
     /// The length field is below the minimum batch size (or negative).
-    #[error("record batch length {0} is smaller than the minimum allowed overhead {MIN_BATCH_LENGTH}")]
+    #[error(
+        "record batch length {0} is smaller than the minimum allowed overhead {MIN_BATCH_LENGTH}"
+    )]
     BadLength(i32),
     /// Not a magic v2 batch.
     #[error("unsupported record batch magic {0}")]
@@ -147,7 +149,8 @@ impl BatchHeader {
 
     /// Offset of the batch's last record.
     pub fn last_offset(&self) -> i64 {
-        self.base_offset.saturating_add(i64::from(self.last_offset_delta))
+        self.base_offset
+            .saturating_add(i64::from(self.last_offset_delta))
     }
 
     /// The offset following this batch.
@@ -292,7 +295,8 @@ pub fn set_log_append_time_split(
     need(header, HEADER_SIZE)?;
     let attributes = be_i16(header, ATTRIBUTES_OFFSET) | TIMESTAMP_TYPE_LOG_APPEND_TIME;
     header[ATTRIBUTES_OFFSET..ATTRIBUTES_OFFSET + 2].copy_from_slice(&attributes.to_be_bytes());
-    header[MAX_TIMESTAMP_OFFSET..MAX_TIMESTAMP_OFFSET + 8].copy_from_slice(&timestamp.to_be_bytes());
+    header[MAX_TIMESTAMP_OFFSET..MAX_TIMESTAMP_OFFSET + 8]
+        .copy_from_slice(&timestamp.to_be_bytes());
     let crc = crc32c::crc32c_append(
         crc32c::crc32c(&header[CRC_COVERAGE_START..HEADER_SIZE]),
         records,
@@ -452,7 +456,10 @@ mod tests {
         assert_eq!(BatchHeader::parse(&short), Err(BatchError::BadLength(10)));
         let mut negative = blob.clone();
         negative[LENGTH_OFFSET..LENGTH_OFFSET + 4].copy_from_slice(&(-5i32).to_be_bytes());
-        assert_eq!(BatchHeader::parse(&negative), Err(BatchError::BadLength(-5)));
+        assert_eq!(
+            BatchHeader::parse(&negative),
+            Err(BatchError::BadLength(-5))
+        );
 
         let mut legacy = blob.clone();
         legacy[MAGIC_OFFSET] = 1;

@@ -244,9 +244,9 @@ pub fn offset_entries_consistent(entries: &[OffsetEntry], log_size: u64) -> bool
 /// Whether time-index entries are usable: strictly increasing timestamps, non-decreasing offsets,
 /// every offset below `next_relative_offset`.
 pub fn time_entries_consistent(entries: &[TimeEntry], next_relative_offset: u64) -> bool {
-    let ordered = entries.windows(2).all(|w| {
-        w[0].timestamp < w[1].timestamp && w[0].relative_offset <= w[1].relative_offset
-    });
+    let ordered = entries
+        .windows(2)
+        .all(|w| w[0].timestamp < w[1].timestamp && w[0].relative_offset <= w[1].relative_offset);
     ordered
         && entries
             .iter()

@@ -5,17 +5,24 @@
 //! Record batches are stored exactly as produced; the log only patches the header fields Kafka's
 //! broker rewrites (base offset, leader epoch, max timestamp / timestamp type, then the CRC).
 //! This module never sees protocol structs, only raw batch bytes.
+//!
+//! - `partition`: [`PartitionLog`], the public face: append, read, lookups, retention.
+//! - `validate`: the produce-path checks of a client blob, with Kafka's error codes.
+//! - `producer_state`: idempotent-producer sequences and duplicates.
+//! - `segment`: one `.log` file with its indexes; appends, lookups, verifying scan.
+//! - `index`: the `.index` / `.timeindex` files.
+//! - `recovery`: opening a partition directory after a clean or unclean shutdown.
 
 mod index;
 mod partition;
 mod producer_state;
 mod recovery;
 mod segment;
-mod validate;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use std::path::PathBuf;
 

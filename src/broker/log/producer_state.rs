@@ -75,7 +75,12 @@ impl ProducerEntry {
     }
 
     /// A retained batch with exactly this sequence range under the same epoch.
-    pub fn find_duplicate(&self, epoch: i16, first_seq: i32, last_seq: i32) -> Option<BatchMetadata> {
+    pub fn find_duplicate(
+        &self,
+        epoch: i16,
+        first_seq: i32,
+        last_seq: i32,
+    ) -> Option<BatchMetadata> {
         if epoch != self.epoch {
             return None;
         }
@@ -267,13 +272,19 @@ mod tests {
         assert_eq!(entry.batches().len(), BATCHES_TO_RETAIN);
         assert_eq!(entry.batches()[0].first_seq, 4);
         assert!(entry.find_duplicate(0, 2, 3).is_none());
-        assert_eq!(entry.find_duplicate(0, 4, 5).map(|b| b.first_offset()), Some(4));
+        assert_eq!(
+            entry.find_duplicate(0, 4, 5).map(|b| b.first_offset()),
+            Some(4)
+        );
     }
 
     #[test]
     fn decisions_follow_kafkas_order() {
         let entry = entry_after(&[(3, 0, 2), (3, 2, 2)]);
-        assert_eq!(check(Some(&entry), &header(3, 4, 1), 4, "t-0"), SequenceCheck::Accept);
+        assert_eq!(
+            check(Some(&entry), &header(3, 4, 1), 4, "t-0"),
+            SequenceCheck::Accept
+        );
         assert!(matches!(
             check(Some(&entry), &header(3, 0, 2), 4, "t-0"),
             SequenceCheck::Duplicate(b) if b.first_offset() == 0
@@ -298,19 +309,28 @@ mod tests {
             reason,
             "Out of order sequence number for producer 1 at offset 4 in partition t-0: 6 (incoming seq. number), 3 (current end sequence number)"
         );
-        assert_eq!(check(Some(&entry), &header(4, 0, 1), 4, "t-0"), SequenceCheck::Accept);
+        assert_eq!(
+            check(Some(&entry), &header(4, 0, 1), 4, "t-0"),
+            SequenceCheck::Accept
+        );
         assert!(matches!(
             check(Some(&entry), &header(4, 5, 1), 4, "t-0"),
             SequenceCheck::Refuse { error_code, .. }
                 if error_code == ResponseError::OutOfOrderSequenceNumber.code()
         ));
-        assert_eq!(check(None, &header(9, 77, 1), 0, "t-0"), SequenceCheck::Accept);
+        assert_eq!(
+            check(None, &header(9, 77, 1), 0, "t-0"),
+            SequenceCheck::Accept
+        );
     }
 
     #[test]
     fn sequence_wraps_after_max() {
         let entry = entry_after(&[(0, i32::MAX - 1, 2)]);
-        assert_eq!(check(Some(&entry), &header(0, 0, 1), 2, "t-0"), SequenceCheck::Accept);
+        assert_eq!(
+            check(Some(&entry), &header(0, 0, 1), 2, "t-0"),
+            SequenceCheck::Accept
+        );
     }
 
     #[test]

@@ -125,9 +125,8 @@ pub fn load(
         }
     }
     if segments.is_empty() {
-        segments.push(
-            Segment::create(dir, 0, now_ms).map_err(|e| io_error(location, "create", e))?,
-        );
+        segments
+            .push(Segment::create(dir, 0, now_ms).map_err(|e| io_error(location, "create", e))?);
     }
     if clean_shutdown {
         replay_recent(&segments, &mut producers, now_ms)

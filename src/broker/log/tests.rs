@@ -93,7 +93,10 @@ fn appends_assign_offsets_and_reads_return_whole_batches() {
         .collect();
     assert_eq!(headers.len(), 2);
     assert_eq!(headers[0].base_offset, 3);
-    assert_eq!(headers[0].partition_leader_epoch, super::partition::LEADER_EPOCH);
+    assert_eq!(
+        headers[0].partition_leader_epoch,
+        super::partition::LEADER_EPOCH
+    );
     assert_eq!(headers[1].base_offset, 5);
     for (header, range) in batch::batches(&bytes).map(|b| b.expect("batch")) {
         assert_eq!(batch::verify_crc(&bytes[range]), Ok(()), "{header:?}");
@@ -114,10 +117,18 @@ fn max_bytes_returns_whole_batches_and_min_one_batch() {
     for _ in 0..5 {
         append(&mut log, &BatchSpec::new(2, now()));
     }
-    let slice = log.read(0, one * 2 + one / 2, false).expect("read").slice.expect("data");
+    let slice = log
+        .read(0, one * 2 + one / 2, false)
+        .expect("read")
+        .slice
+        .expect("data");
     assert_eq!(slice.length, one * 2);
     assert!(log.read(0, one - 1, false).expect("read").slice.is_none());
-    let first = log.read(0, one - 1, true).expect("read").slice.expect("data");
+    let first = log
+        .read(0, one - 1, true)
+        .expect("read")
+        .slice
+        .expect("data");
     assert_eq!(first.length, one);
     let zero = log.read(2, 0, true).expect("read").slice.expect("data");
     assert_eq!(zero.length, one);
@@ -139,7 +150,10 @@ fn rolls_by_size_and_reads_across_segments() {
     assert_eq!(logs[0], "00000000000000000000.log");
     assert_eq!(logs[1], format!("{:020}.log", per_segment * 3));
     assert_eq!(segment_files(dir.path(), ".index").len(), expected_segments);
-    assert_eq!(segment_files(dir.path(), ".timeindex").len(), expected_segments);
+    assert_eq!(
+        segment_files(dir.path(), ".timeindex").len(),
+        expected_segments
+    );
     for segment in log.segments() {
         assert!(segment.size() <= config.segment_bytes);
     }
@@ -186,13 +200,23 @@ fn index_lookup_finds_the_batch_of_every_offset() {
     let (mut log, _) = open(dir.path(), &config, true);
     let mut bases = Vec::new();
     for count in [1, 3, 2, 5, 1, 4, 2, 3, 1, 6, 2, 2, 3] {
-        bases.push((append(&mut log, &BatchSpec::new(count, now())), count as i64));
+        bases.push((
+            append(&mut log, &BatchSpec::new(count, now())),
+            count as i64,
+        ));
     }
     assert!(log.segments().len() > 1);
-    assert!(log.segments().iter().any(|s| !s.index_entries().0.is_empty()));
+    assert!(log
+        .segments()
+        .iter()
+        .any(|s| !s.index_entries().0.is_empty()));
     for &(base, count) in &bases {
         for offset in base..base + count {
-            let slice = log.read(offset, 1, true).expect("read").slice.expect("data");
+            let slice = log
+                .read(offset, 1, true)
+                .expect("read")
+                .slice
+                .expect("data");
             let bytes = slice.read().expect("read");
             let header = BatchHeader::parse(&bytes).expect("header");
             assert_eq!(header.base_offset, base, "offset {offset}");
@@ -247,16 +271,58 @@ fn timestamp_lookup_returns_the_first_record_at_or_after() {
         for timestamps in &batches {
             let max = *timestamps.iter().max().expect("non-empty");
             if max >= target {
-                let i = timestamps.iter().position(|&ts| ts >= target).expect("qualifies");
+                let i = timestamps
+                    .iter()
+                    .position(|&ts| ts >= target)
+                    .expect("qualifies");
                 expected = Some((offset + i as i64, timestamps[i]));
                 break;
             }
             offset += timestamps.len() as i64;
         }
-        assert_eq!(log.offset_for_timestamp(target).expect("lookup"), expected, "target {target}");
+        assert_eq!(
+            log.offset_for_timestamp(target).expect("lookup"),
+            expected,
+            "target {target}"
+        );
     }
     assert_eq!(log.max_timestamp().expect("max"), Some((11, t + 60)));
     assert!(all.contains(&(11, t + 60)));
+
+    // The same answers from indexes read back from disk.
+    let answers: Vec<_> = (t..t + 62)
+        .map(|target| log.offset_for_timestamp(target).expect("lookup"))
+        .collect();
+    log.close().expect("close");
+    let (log, report) = open(dir.path(), &config, true);
+    assert_eq!(report, super::RecoveryReport::default());
+    let reopened: Vec<_> = (t..t + 62)
+        .map(|target| log.offset_for_timestamp(target).expect("lookup"))
+        .collect();
+    assert_eq!(reopened, answers);
+    assert_eq!(log.max_timestamp().expect("max"), Some((11, t + 60)));
+}
+
+#[test]
+fn rolls_when_the_index_is_full() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = LogConfig {
+        index_interval_bytes: 1,
+        // Room for two offset-index entries (and one time-index entry).
+        segment_index_bytes: 16,
+        ..LogConfig::default()
+    };
+    let (mut log, _) = open(dir.path(), &config, true);
+    for _ in 0..9 {
+        append(&mut log, &BatchSpec::new(1, now()));
+    }
+    assert!(log.segments().len() > 1);
+    for segment in log.segments() {
+        let (offsets, times) = segment.index_entries();
+        assert!(offsets.len() <= 2);
+        assert!(times.len() <= 2);
+    }
+    assert_eq!(read_records(&log, 0).len(), 9);
 }
 
 #[test]
@@ -271,8 +337,10 @@ fn max_timestamp_is_the_first_record_carrying_it() {
         producer: None,
         compression: Compression::Snappy,
     };
-    log.append(encode(&spec(vec![t, t + 9, t + 3])), now()).expect("append");
-    log.append(encode(&spec(vec![t + 1, t + 9])), now()).expect("append");
+    log.append(encode(&spec(vec![t, t + 9, t + 3])), now())
+        .expect("append");
+    log.append(encode(&spec(vec![t + 1, t + 9])), now())
+        .expect("append");
     assert_eq!(log.max_timestamp().expect("max"), Some((1, t + 9)));
     assert_eq!(log.offset_for_timestamp(t + 10).expect("none"), None);
 }
@@ -290,15 +358,26 @@ fn log_append_time_topics_stamp_the_broker_time() {
         .append(encode(&BatchSpec::new(3, 1000)), broker_time)
         .expect("append");
     assert_eq!(result.log_append_time_ms, broker_time);
-    let bytes = log.read(0, 1 << 20, true).expect("read").slice.expect("data").read().expect("read");
+    let bytes = log
+        .read(0, 1 << 20, true)
+        .expect("read")
+        .slice
+        .expect("data")
+        .read()
+        .expect("read");
     let header = BatchHeader::parse(&bytes).expect("header");
     assert!(header.is_log_append_time());
     assert_eq!(header.max_timestamp, broker_time);
     assert_eq!(batch::verify_crc(&bytes), Ok(()));
-    assert_eq!(log.offset_for_timestamp(1001).expect("lookup"), Some((0, broker_time)));
+    assert_eq!(
+        log.offset_for_timestamp(1001).expect("lookup"),
+        Some((0, broker_time))
+    );
     assert_eq!(log.max_timestamp().expect("max"), Some((0, broker_time)));
 
-    let created = log.append(encode(&BatchSpec::new(1, 5)), broker_time + 1).expect("append");
+    let created = log
+        .append(encode(&BatchSpec::new(1, 5)), broker_time + 1)
+        .expect("append");
     assert_eq!(created.base_offset, 3);
 }
 
@@ -313,7 +392,10 @@ fn recovery_truncates_a_torn_tail() {
     }
     log.close().expect("close");
     let path = dir.path().join("topic-0/00000000000000000000.log");
-    let file = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open");
     file.set_len(one * 3 + one / 2).expect("cut");
     drop(file);
 
@@ -338,7 +420,10 @@ fn a_torn_tail_is_caught_even_after_a_clean_shutdown() {
     log.close().expect("close");
     let path = dir.path().join("topic-0/00000000000000000000.log");
     let len = std::fs::metadata(&path).expect("meta").len();
-    let file = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open");
     file.set_len(len - 7).expect("cut");
     drop(file);
     let (log, report) = open(dir.path(), &config, true);
@@ -416,7 +501,10 @@ fn truncated_and_missing_index_files_are_rebuilt() {
     // Cut mid-entry.
     let index = seg("00000000000000000000.index");
     let len = std::fs::metadata(&index).expect("meta").len();
-    let file = std::fs::OpenOptions::new().write(true).open(&index).expect("open");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&index)
+        .expect("open");
     file.set_len(len - 3).expect("cut");
     drop(file);
     let (log, report) = open(dir.path(), &config, true);
@@ -427,7 +515,10 @@ fn truncated_and_missing_index_files_are_rebuilt() {
     log.close().expect("close");
 
     // Cut at an entry boundary: the walk after the last entry finds entries missing.
-    let file = std::fs::OpenOptions::new().write(true).open(&index).expect("open");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&index)
+        .expect("open");
     file.set_len(8).expect("cut");
     drop(file);
     let (log, report) = open(dir.path(), &config, true);
@@ -553,7 +644,11 @@ fn a_slice_stays_readable_after_its_segment_is_deleted() {
     for _ in 0..10 {
         append(&mut log, &BatchSpec::new(3, now()));
     }
-    let slice = log.read(0, 1 << 20, true).expect("read").slice.expect("data");
+    let slice = log
+        .read(0, 1 << 20, true)
+        .expect("read")
+        .slice
+        .expect("data");
     log.enforce_retention(now()).expect("retention");
     assert!(log.read(0, 100, true).is_err());
     let bytes = slice.read().expect("read deleted");
@@ -588,8 +683,14 @@ fn reopen_keeps_offsets_and_producer_state() {
         let gap = log
             .append(encode(&BatchSpec::idempotent(1, t, 42, 1, 30)), now())
             .expect_err("gap");
-        assert_eq!(gap.error_code, ResponseError::OutOfOrderSequenceNumber.code());
-        assert_eq!(append(&mut log, &BatchSpec::idempotent(1, t, 42, 1, 24)), 24);
+        assert_eq!(
+            gap.error_code,
+            ResponseError::OutOfOrderSequenceNumber.code()
+        );
+        assert_eq!(
+            append(&mut log, &BatchSpec::idempotent(1, t, 42, 1, 24)),
+            24
+        );
     }
 }
 
@@ -599,7 +700,10 @@ fn idempotent_producer_cases() {
     let (mut log, _) = open(dir.path(), &LogConfig::default(), true);
     let t = now();
     let send = |log: &mut PartitionLog, count, epoch, seq| {
-        log.append(encode(&BatchSpec::idempotent(count, t, 7, epoch, seq)), now())
+        log.append(
+            encode(&BatchSpec::idempotent(count, t, 7, epoch, seq)),
+            now(),
+        )
     };
     // Unknown producer: any sequence.
     assert_eq!(send(&mut log, 2, 0, 100).expect("unknown").base_offset, 0);
@@ -613,15 +717,24 @@ fn idempotent_producer_cases() {
     assert_eq!(log.log_end_offset(), 14);
     // An older batch, no longer retained, is out of order.
     let old = send(&mut log, 2, 0, 102).expect_err("too old");
-    assert_eq!(old.error_code, ResponseError::OutOfOrderSequenceNumber.code());
+    assert_eq!(
+        old.error_code,
+        ResponseError::OutOfOrderSequenceNumber.code()
+    );
     assert_eq!(old.log_start_offset, 0);
     assert_eq!(old.message, None);
     // Out of order.
     let gap = send(&mut log, 1, 0, 120).expect_err("gap");
-    assert_eq!(gap.error_code, ResponseError::OutOfOrderSequenceNumber.code());
+    assert_eq!(
+        gap.error_code,
+        ResponseError::OutOfOrderSequenceNumber.code()
+    );
     // New epoch must start at 0.
     let bad_bump = send(&mut log, 1, 1, 5).expect_err("bump");
-    assert_eq!(bad_bump.error_code, ResponseError::OutOfOrderSequenceNumber.code());
+    assert_eq!(
+        bad_bump.error_code,
+        ResponseError::OutOfOrderSequenceNumber.code()
+    );
     assert_eq!(send(&mut log, 1, 1, 0).expect("bump").base_offset, 14);
     // Stale epoch.
     let stale = send(&mut log, 1, 0, 114).expect_err("stale");
@@ -642,7 +755,9 @@ fn several_batches_in_one_append() {
     let t = now();
     let mut blob = encode(&BatchSpec::idempotent(2, t, 3, 0, 0)).to_vec();
     blob.extend_from_slice(&encode(&BatchSpec::idempotent(3, t, 3, 0, 2)));
-    let result = log.append(Bytes::from(blob.clone()), now()).expect("append");
+    let result = log
+        .append(Bytes::from(blob.clone()), now())
+        .expect("append");
     assert_eq!(result.base_offset, 0);
     assert_eq!(log.log_end_offset(), 5);
     assert_eq!(read_records(&log, 0).len(), 5);
@@ -719,4 +834,30 @@ fn delete_removes_the_directory() {
     append(&mut log, &BatchSpec::new(1, now()));
     log.delete().expect("delete");
     assert!(!dir.path().join("topic-0").exists());
+}
+
+#[test]
+fn damaged_data_is_refused_when_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = small_segments();
+    let (mut log, _) = open(dir.path(), &config, true);
+    for _ in 0..20 {
+        append(&mut log, &BatchSpec::new(2, now()));
+    }
+    assert!(log.segments().len() > 1);
+    log.close().expect("close");
+    // A clean shutdown trusts sealed segments without reading them; damage one anyway.
+    let path = dir.path().join("topic-0/00000000000000000000.log");
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes[100] ^= 0x10;
+    std::fs::write(&path, &bytes).expect("write");
+    let (log, report) = open(dir.path(), &config, true);
+    assert_eq!(report.truncated_bytes, 0);
+    let slice = log
+        .read(0, 1 << 20, true)
+        .expect("read")
+        .slice
+        .expect("data");
+    let error = slice.read().expect_err("corrupt data served");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
 }

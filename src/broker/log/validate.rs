@@ -77,13 +77,20 @@ pub fn validate(blob: &[u8], target: Target<'_>) -> Result<Vec<ValidBatch>, Refu
                 ))
             }
             Err(BatchError::BadMagic(magic)) => {
+                // The first batch is checked with the request (no log start offset); a later one
+                // by the log validator (with it).
+                let log_start = if batches.is_empty() {
+                    NO_LOG_START_OFFSET
+                } else {
+                    log_start
+                };
                 return Err(refuse(
                     ResponseError::InvalidRecord.code(),
                     log_start,
                     format!(
                         "Produce requests are only allowed to contain record batches with magic version 2, got {magic} in topic partition {partition}."
                     ),
-                ))
+                ));
             }
             Err(e) => {
                 return Err(refuse(
@@ -166,8 +173,13 @@ fn check_framing(
 /// Step 13: the batch-level checks of `LogValidator.validateBatch` for client appends.
 fn check_batch(header: &BatchHeader, target: Target<'_>) -> Result<(), Refusal> {
     let partition = target.partition;
-    let invalid =
-        |reason: String| refuse(ResponseError::InvalidRecord.code(), target.log_start_offset, reason);
+    let invalid = |reason: String| {
+        refuse(
+            ResponseError::InvalidRecord.code(),
+            target.log_start_offset,
+            reason,
+        )
+    };
     let count_from_offsets = i64::from(header.last_offset_delta) + 1;
     if count_from_offsets <= 0 {
         return Err(invalid(format!(
@@ -237,7 +249,10 @@ fn check_timestamps(bytes: &[u8], header: &BatchHeader, target: Target<'_>) -> R
             return Err(refuse(
                 ResponseError::InvalidRecord.code(),
                 target.log_start_offset,
-                format!("Found invalid record in topic partition {}: {e}", target.partition),
+                format!(
+                    "Found invalid record in topic partition {}: {e}",
+                    target.partition
+                ),
             ))
         }
     };
@@ -349,7 +364,9 @@ mod tests {
         let r = refusal(&blob, &config);
         assert_eq!(r.error.error_code, ResponseError::MessageTooLarge.code());
         assert_eq!(r.error.log_start_offset, NO_LOG_START_OFFSET);
-        assert!(r.reason.ends_with("exceeds the maximum configured value of 100."));
+        assert!(r
+            .reason
+            .ends_with("exceeds the maximum configured value of 100."));
     }
 
     #[test]
@@ -378,6 +395,12 @@ mod tests {
         legacy[batch::MAGIC_OFFSET] = 1;
         let r = refusal(&legacy, &config);
         assert_eq!(r.error.error_code, ResponseError::InvalidRecord.code());
+        assert_eq!(r.error.log_start_offset, NO_LOG_START_OFFSET);
+        let mut second = encode(&spec()).to_vec();
+        second.extend_from_slice(&legacy);
+        let r = refusal(&second, &config);
+        assert_eq!(r.error.error_code, ResponseError::InvalidRecord.code());
+        assert_eq!(r.error.log_start_offset, 5);
     }
 
     fn patched(mut blob: Vec<u8>, at: usize, value: &[u8]) -> Vec<u8> {
