@@ -399,8 +399,7 @@ impl Broker {
         let mut ids = self.producer_ids.lock().unwrap_or_else(|p| p.into_inner());
         if ids.next >= ids.block_end {
             let new_end = ids.block_end + PRODUCER_ID_BLOCK_SIZE;
-            let mut snapshot = self.metadata_snapshot();
-            snapshot.producer_id_block_end = new_end;
+            let snapshot = self.metadata_with_block_end(new_end);
             self.persist(&snapshot)?;
             ids.block_end = new_end;
         }
@@ -410,6 +409,17 @@ impl Broker {
     }
 
     fn metadata_snapshot(&self) -> MetadataFile {
+        let block_end = self
+            .producer_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .block_end;
+        self.metadata_with_block_end(block_end)
+    }
+
+    /// The registry as persisted, with `producer_id_block_end` given by the caller (which may
+    /// hold the allocator's lock).
+    fn metadata_with_block_end(&self, producer_id_block_end: i64) -> MetadataFile {
         let topics = self
             .read_topics()
             .values()
@@ -421,11 +431,6 @@ impl Broker {
                 configs: t.configs.clone(),
             })
             .collect();
-        let producer_id_block_end = self
-            .producer_ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .block_end;
         MetadataFile {
             topics,
             producer_id_block_end,

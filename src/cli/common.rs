@@ -160,7 +160,11 @@ fn jopt_message(error: &clap::Error) -> String {
             format!("Option {} requires an argument", arg_name())
         }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
-            format!("Cannot parse argument '{}' of option {}", value(), arg_name())
+            format!(
+                "Cannot parse argument '{}' of option {}",
+                value(),
+                arg_name()
+            )
         }
         ErrorKind::ArgumentConflict => format!(
             "Found multiple arguments for option {}, but you asked for only one",
@@ -192,7 +196,8 @@ pub fn jopt_help(command: &Command) -> String {
                     .and_then(|n| n.first())
                     .map(|n| n.to_string())
                     .unwrap_or_default();
-                if a.is_require_equals_set() || a.get_num_args().is_some_and(|n| n.min_values() == 0)
+                if a.is_require_equals_set()
+                    || a.get_num_args().is_some_and(|n| n.min_values() == 0)
                 {
                     left.push_str(&format!(" [{name}]"));
                 } else {

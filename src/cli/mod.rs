@@ -1,10 +1,10 @@
 //! One module per command-line tool: clap argument definitions and a `main` entry point each.
 //! Depends on `client`, and on `broker` only for `kafka-server-start`.
 //!
-//! - [`common`]: jopt-simple-compatible parsing, help table, properties, exit codes.
-//! - [`topics`]: `kafka-topics`.
-//! - [`server_start`]: `kafka-server-start`.
-//! - [`java_order`]: Java `HashMap` iteration order for output Apache leaves unsorted.
+//! - [`common`] — jopt-simple-compatible parsing, help table, properties, exit codes.
+//! - [`topics`] — `kafka-topics`.
+//! - [`server_start`] — `kafka-server-start`.
+//! - [`java_order`] — Java `HashMap` iteration order for output Apache leaves unsorted.
 
 pub mod common;
 pub mod java_order;

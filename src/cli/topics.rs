@@ -31,10 +31,18 @@ const MAX_REPLICATION_FACTOR: i32 = 32767;
 #[command(name = "kafka-topics", about = DESCRIPTION, version)]
 pub struct TopicsArgs {
     /// REQUIRED: The Kafka server to connect to.
-    #[arg(long, value_name = "String: server to connect to", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: server to connect to",
+        allow_hyphen_values = true
+    )]
     pub bootstrap_server: Option<String>,
     /// Property file containing configs to be passed to Admin Client.
-    #[arg(long, value_name = "String: command config property file", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: command config property file",
+        allow_hyphen_values = true
+    )]
     pub command_config: Option<String>,
     /// List all available topics.
     #[arg(long)]
@@ -64,10 +72,18 @@ pub struct TopicsArgs {
     #[arg(long, value_name = "String: name", allow_hyphen_values = true)]
     pub delete_config: Vec<String>,
     /// The number of partitions for the topic being created or altered. If not supplied with --create, the topic uses the cluster default. (WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected).
-    #[arg(long, value_name = "Integer: # of partitions", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "Integer: # of partitions",
+        allow_hyphen_values = true
+    )]
     pub partitions: Option<i32>,
     /// The replication factor for each partition in the topic being created. If not supplied, the topic uses the cluster default.
-    #[arg(long, value_name = "Integer: replication factor", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "Integer: replication factor",
+        allow_hyphen_values = true
+    )]
     pub replication_factor: Option<i32>,
     /// A list of manual partition-to-broker assignments for the topic being created or altered.
     #[arg(
@@ -101,7 +117,11 @@ pub struct TopicsArgs {
     #[arg(long)]
     pub exclude_internal: bool,
     /// The maximum partition size to be included in one DescribeTopicPartitions response.
-    #[arg(long, value_name = "Integer: maximum number of partitions per response", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "Integer: maximum number of partitions per response",
+        allow_hyphen_values = true
+    )]
     pub partition_size_limit_per_response: Option<i32>,
     /// kafkit extension: output format for --list and --describe: `text` (Apache's, default) or `json`.
     #[arg(long, value_name = "String: text|json", allow_hyphen_values = true)]
@@ -120,7 +140,10 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
         Parsed::Run(args) => args,
         Parsed::Help => {
             eprintln!("{DESCRIPTION}");
-            eprint!("{}", common::jopt_help(&<TopicsArgs as clap::CommandFactory>::command()));
+            eprint!(
+                "{}",
+                common::jopt_help(&<TopicsArgs as clap::CommandFactory>::command())
+            );
             return ExitCode::SUCCESS;
         }
         Parsed::Version => {
@@ -144,7 +167,13 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
 
 /// Apache's `checkArgs`, in its order.
 fn validate(args: &TopicsArgs) -> Result<(), UsageError> {
-    let actions = [args.create, args.list, args.alter, args.describe, args.delete];
+    let actions = [
+        args.create,
+        args.list,
+        args.alter,
+        args.describe,
+        args.delete,
+    ];
     if actions.iter().filter(|&&a| a).count() != 1 {
         return Err(UsageError::with_usage(
             "Command must include exactly one action: --list, --describe, --create, --alter or --delete",
@@ -167,7 +196,9 @@ fn validate(args: &TopicsArgs) -> Result<(), UsageError> {
         }
     }
     if !args.list && !args.describe && args.topic.is_none() {
-        return Err(UsageError::with_usage("Missing required argument \"[topic]\""));
+        return Err(UsageError::with_usage(
+            "Missing required argument \"[topic]\"",
+        ));
     }
     if args.alter {
         if !args.config.is_empty() {
@@ -176,7 +207,9 @@ fn validate(args: &TopicsArgs) -> Result<(), UsageError> {
             )));
         }
         if args.partitions.is_none() {
-            return Err(UsageError::with_usage("Missing required argument \"[partitions]\""));
+            return Err(UsageError::with_usage(
+                "Missing required argument \"[partitions]\"",
+            ));
         }
     }
     let action = if args.create {
@@ -202,9 +235,21 @@ fn validate(args: &TopicsArgs) -> Result<(), UsageError> {
         Ok(())
     };
     only_with(!args.config.is_empty(), "config", &["alter", "create"])?;
-    only_with(args.partitions.is_some(), "partitions", &["alter", "create"])?;
-    only_with(args.replication_factor.is_some(), "replication-factor", &["create"])?;
-    only_with(args.replica_assignment.is_some(), "replica-assignment", &["alter", "create"])?;
+    only_with(
+        args.partitions.is_some(),
+        "partitions",
+        &["alter", "create"],
+    )?;
+    only_with(
+        args.replication_factor.is_some(),
+        "replication-factor",
+        &["create"],
+    )?;
+    only_with(
+        args.replica_assignment.is_some(),
+        "replica-assignment",
+        &["alter", "create"],
+    )?;
     if args.create && args.replica_assignment.is_some() {
         if args.partitions.is_some() {
             return conflict("replica-assignment", "partitions");
@@ -214,7 +259,10 @@ fn validate(args: &TopicsArgs) -> Result<(), UsageError> {
         }
     }
     let reports = [
-        (args.under_replicated_partitions, "under-replicated-partitions"),
+        (
+            args.under_replicated_partitions,
+            "under-replicated-partitions",
+        ),
         (args.under_min_isr_partitions, "under-min-isr-partitions"),
         (args.at_min_isr_partitions, "at-min-isr-partitions"),
         (args.unavailable_partitions, "unavailable-partitions"),
@@ -225,10 +273,22 @@ fn validate(args: &TopicsArgs) -> Result<(), UsageError> {
             return conflict(name, "topics-with-overrides");
         }
     }
-    only_with(args.topics_with_overrides, "topics-with-overrides", &["describe"])?;
-    only_with(args.if_exists, "if-exists", &["alter", "delete", "describe"])?;
+    only_with(
+        args.topics_with_overrides,
+        "topics-with-overrides",
+        &["describe"],
+    )?;
+    only_with(
+        args.if_exists,
+        "if-exists",
+        &["alter", "delete", "describe"],
+    )?;
     only_with(args.if_not_exists, "if-not-exists", &["create"])?;
-    only_with(args.exclude_internal, "exclude-internal", &["list", "describe"])?;
+    only_with(
+        args.exclude_internal,
+        "exclude-internal",
+        &["list", "describe"],
+    )?;
     if let Some(output) = &args.output {
         if output != "text" && output != "json" {
             return Err(UsageError::with_usage(format!(
@@ -376,7 +436,11 @@ fn parse_replica_assignment(text: &str) -> Result<Vec<Vec<i32>>, CommandError> {
     Ok(partitions)
 }
 
-async fn create(cluster: &Cluster, args: &TopicsArgs, out: &mut Vec<u8>) -> Result<(), CommandError> {
+async fn create(
+    cluster: &Cluster,
+    args: &TopicsArgs,
+    out: &mut Vec<u8>,
+) -> Result<(), CommandError> {
     let name = args.topic.clone().unwrap_or_default();
     if let Some(rf) = args.replication_factor {
         if !(1..=MAX_REPLICATION_FACTOR).contains(&rf) {
@@ -387,7 +451,9 @@ async fn create(cluster: &Cluster, args: &TopicsArgs, out: &mut Vec<u8>) -> Resu
     }
     if let Some(p) = args.partitions {
         if p < 1 {
-            return Err(CommandError("The partitions must be greater than 0".to_string()));
+            return Err(CommandError(
+                "The partitions must be greater than 0".to_string(),
+            ));
         }
     }
     let config_format = Regex::new(r"\s*=\s*").expect("static regex");
@@ -421,7 +487,9 @@ async fn create(cluster: &Cluster, args: &TopicsArgs, out: &mut Vec<u8>) -> Resu
         assignments,
         configs,
     };
-    let results = Admin::new(cluster).create_topics(&[new_topic], false).await?;
+    let results = Admin::new(cluster)
+        .create_topics(&[new_topic], false)
+        .await?;
     for (_, result) in results {
         match result {
             Ok(_) => {
@@ -429,7 +497,8 @@ async fn create(cluster: &Cluster, args: &TopicsArgs, out: &mut Vec<u8>) -> Resu
             }
             Err(e)
                 if args.if_not_exists
-                    && e.code() == Some(kafka_protocol::error::ResponseError::TopicAlreadyExists) => {}
+                    && e.code()
+                        == Some(kafka_protocol::error::ResponseError::TopicAlreadyExists) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -487,10 +556,17 @@ fn non_default_configs(configs: &[ConfigEntry]) -> Vec<(String, String)> {
 }
 
 fn join_ids(ids: &[i32]) -> String {
-    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-async fn describe(cluster: &Cluster, args: &TopicsArgs, out: &mut Vec<u8>) -> Result<(), CommandError> {
+async fn describe(
+    cluster: &Cluster,
+    args: &TopicsArgs,
+    out: &mut Vec<u8>,
+) -> Result<(), CommandError> {
     let admin = Admin::new(cluster);
     let names: Vec<String> = match &args.topic_id {
         Some(id_text) => {
@@ -658,7 +734,12 @@ impl<'a> TopicView<'a> {
         if self.args.topics_with_overrides {
             return;
         }
-        for p in self.topic.partitions.iter().filter(|p| self.partition_shown(p)) {
+        for p in self
+            .topic
+            .partitions
+            .iter()
+            .filter(|p| self.partition_shown(p))
+        {
             let leader = if p.info.leader >= 0 && self.live.contains(&p.info.leader) {
                 p.info.leader.to_string()
             } else {

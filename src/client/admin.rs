@@ -304,7 +304,11 @@ impl<'a> Admin<'a> {
             let response = self
                 .cluster
                 .retry("describeTopics", || async {
-                    self.cluster.any_connection().await?.send(request.clone()).await
+                    self.cluster
+                        .any_connection()
+                        .await?
+                        .send(request.clone())
+                        .await
                 })
                 .await?;
             for topic in response.topics {
@@ -312,7 +316,11 @@ impl<'a> Admin<'a> {
                 if topic.error_code != 0 {
                     found.insert(
                         name.clone(),
-                        Err(ClientError::kafka(topic.error_code, None, format!("topic {name}"))),
+                        Err(ClientError::kafka(
+                            topic.error_code,
+                            None,
+                            format!("topic {name}"),
+                        )),
                     );
                     continue;
                 }
@@ -327,10 +335,18 @@ impl<'a> Admin<'a> {
                         offline_replicas: p.offline_replicas.iter().map(|b| b.0).collect(),
                     },
                     eligible_leader_replicas: Some(
-                        p.eligible_leader_replicas.unwrap_or_default().iter().map(|b| b.0).collect(),
+                        p.eligible_leader_replicas
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|b| b.0)
+                            .collect(),
                     ),
                     last_known_elr: Some(
-                        p.last_known_elr.unwrap_or_default().iter().map(|b| b.0).collect(),
+                        p.last_known_elr
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|b| b.0)
+                            .collect(),
                     ),
                 });
                 match found.entry(name.clone()) {
@@ -350,7 +366,13 @@ impl<'a> Admin<'a> {
                 }
             }
             match response.next_cursor {
-                Some(next) => cursor = Some(Cursor::default().with_topic_name(next.topic_name).with_partition_index(next.partition_index)),
+                Some(next) => {
+                    cursor = Some(
+                        Cursor::default()
+                            .with_topic_name(next.topic_name)
+                            .with_partition_index(next.partition_index),
+                    )
+                }
                 None => break,
             }
         }
@@ -378,7 +400,9 @@ impl<'a> Admin<'a> {
     ) -> ClientResult<Vec<ClientResult<TopicDescription>>> {
         let metadata = self
             .cluster
-            .retry("describeTopics", || self.cluster.refresh_metadata(Some(names)))
+            .retry("describeTopics", || {
+                self.cluster.refresh_metadata(Some(names))
+            })
             .await?;
         Ok(names
             .iter()
@@ -429,7 +453,11 @@ impl<'a> Admin<'a> {
         let response = self
             .cluster
             .retry("describeConfigs", || async {
-                self.cluster.any_connection().await?.send(request.clone()).await
+                self.cluster
+                    .any_connection()
+                    .await?
+                    .send(request.clone())
+                    .await
             })
             .await?;
         let mut by_name: BTreeMap<String, ClientResult<Vec<ConfigEntry>>> = response
@@ -514,7 +542,10 @@ impl<'a> Admin<'a> {
             let mut retry = Vec::new();
             for (topic, partition) in remaining.drain(..) {
                 match cluster.leader(&topic, partition).await {
-                    Ok(leader) => by_leader.entry(leader).or_default().push((topic, partition)),
+                    Ok(leader) => by_leader
+                        .entry(leader)
+                        .or_default()
+                        .push((topic, partition)),
                     Err(e) if e.is_retriable() => retry.push((topic, partition)),
                     Err(e) => {
                         results.insert((topic, partition), Err(e));
@@ -581,7 +612,11 @@ impl<'a> Admin<'a> {
         spec: OffsetSpec,
     ) -> ClientResult<Vec<((String, i32), ClientResult<ListedOffset>)>> {
         let connection = self.cluster.connection_to_node(leader).await?;
-        let min_version = if spec == OffsetSpec::MaxTimestamp { 7 } else { 1 };
+        let min_version = if spec == OffsetSpec::MaxTimestamp {
+            7
+        } else {
+            1
+        };
         let version = connection.version_in::<ListOffsetsRequest>(
             min_version,
             <ListOffsetsRequest as kafka_protocol::protocol::Message>::VERSIONS.max,

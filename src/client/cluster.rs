@@ -194,7 +194,10 @@ impl Cluster {
 
     /// The last metadata fetched.
     pub fn cached_metadata(&self) -> Arc<ClusterMetadata> {
-        self.metadata.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.metadata
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A connection to `address`, reusing a live one.

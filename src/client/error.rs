@@ -17,7 +17,9 @@ pub enum ClientError {
         broker: String,
         timeout_ms: u64,
     },
-    #[error("broker {broker} does not support {api:?} at any version this client speaks ({detail})")]
+    #[error(
+        "broker {broker} does not support {api:?} at any version this client speaks ({detail})"
+    )]
     UnsupportedVersion {
         api: ApiKey,
         broker: String,

@@ -93,6 +93,9 @@ mod tests {
             default_message(ResponseError::UnknownTopicOrPartition),
             "This server does not host this topic-partition."
         );
-        assert_eq!(default_message(ResponseError::TopicAlreadyExists), "Topic with this name already exists.");
+        assert_eq!(
+            default_message(ResponseError::TopicAlreadyExists),
+            "Topic with this name already exists."
+        );
     }
 }

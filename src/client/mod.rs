@@ -2,8 +2,8 @@
 //!
 //! Owns talking to brokers over the wire protocol; must not depend on `broker`.
 //!
-//! - [`connection`]: one pipelined connection per broker with version negotiation.
-//! - [`error`]: errors with context (API, broker, topic, partition); [`errors`]: Java's default
+//! - [`connection`] — one pipelined connection per broker with version negotiation.
+//! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
 
 pub mod admin;

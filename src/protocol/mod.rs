@@ -1,11 +1,11 @@
 //! Kafka wire-format glue shared by the client and the broker. No sockets, no files, no tasks:
 //! only bytes in, values out.
 //!
-//! - [`frame`]: 4-byte length-prefixed frames with a size limit.
-//! - [`versions`]: which API versions the bundled broker implements.
-//! - [`batch`]: the raw record-batch (magic v2) walker, validator and patcher.
-//! - [`topic`]: Kafka's topic-name rules.
-//! - [`properties`]: Java `.properties` parsing.
+//! - [`frame`] — 4-byte length-prefixed frames with a size limit.
+//! - [`versions`] — which API versions the bundled broker implements.
+//! - [`batch`] — the raw record-batch (magic v2) walker, validator and patcher.
+//! - [`topic`] — Kafka's topic-name rules.
+//! - [`properties`] — Java `.properties` parsing.
 
 pub mod batch;
 pub mod frame;

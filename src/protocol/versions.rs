@@ -61,7 +61,11 @@ mod tests {
         for r in BROKER_APIS {
             let codec = r.key.valid_versions();
             // Produce v0-2 are advertised but never decoded (see BROKER_APIS).
-            let min = if r.key == ApiKey::Produce { PRODUCE_MIN_ACCEPTED } else { r.min };
+            let min = if r.key == ApiKey::Produce {
+                PRODUCE_MIN_ACCEPTED
+            } else {
+                r.min
+            };
             assert!(min >= codec.min && r.max <= codec.max, "{:?}", r.key);
         }
         assert!(broker_accepts(ApiKey::Produce, 3));

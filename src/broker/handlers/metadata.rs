@@ -79,7 +79,12 @@ fn advertised_listener<'a>(broker: &'a Broker, ctx: &RequestContext) -> Option<&
         .listeners
         .iter()
         .find(|l| l.port == ctx.local.port())
-        .and_then(|bound| config.advertised_listeners.iter().find(|a| a.name == bound.name))
+        .and_then(|bound| {
+            config
+                .advertised_listeners
+                .iter()
+                .find(|a| a.name == bound.name)
+        })
         .or_else(|| config.advertised_listeners.first())
 }
 

@@ -103,7 +103,10 @@ pub async fn handle(broker: &Broker, ctx: &RequestContext, request: ProduceReque
             Outcome::NoResponse
         };
     }
-    encode(&ProduceResponse::default().with_responses(responses), version)
+    encode(
+        &ProduceResponse::default().with_responses(responses),
+        version,
+    )
 }
 
 /// An error decided before the log was involved (log start offset unknown).
