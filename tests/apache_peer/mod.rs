@@ -15,7 +15,10 @@ const FAILOVER_TIMEOUT: Duration = Duration::from_secs(60);
 const FAILOVER_POLL: Duration = Duration::from_millis(500);
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 #[tokio::test]
@@ -42,7 +45,11 @@ async fn apache_broker_serves_apache_kafka_topics() {
         )
         .await;
     created.assert_success();
-    assert_eq!(created.stdout, format!("Created topic {topic}.\n"), "{created}");
+    assert_eq!(
+        created.stdout,
+        format!("Created topic {topic}.\n"),
+        "{created}"
+    );
     assert_eq!(created.stderr, "", "{created}");
 
     let listed = apache
@@ -60,7 +67,13 @@ async fn apache_broker_serves_apache_kafka_topics() {
     let described = apache
         .run_tool(
             ApacheTool::Topics,
-            &["--bootstrap-server", &bootstrap, "--describe", "--topic", &topic],
+            &[
+                "--bootstrap-server",
+                &bootstrap,
+                "--describe",
+                "--topic",
+                &topic,
+            ],
         )
         .await;
     described.assert_success();
@@ -101,7 +114,9 @@ async fn apache_tool_errors_are_captured_without_log_lines() {
     assert_eq!(out.code, Some(1), "{out}");
     assert_eq!(
         out.stdout,
-        format!("Error while executing topic command : Topic '{topic}' does not exist as expected\n"),
+        format!(
+            "Error while executing topic command : Topic '{topic}' does not exist as expected\n"
+        ),
         "{out}"
     );
     // The stack trace is a log4j ERROR record: present raw, gone after filtering.
@@ -146,9 +161,9 @@ async fn apache_three_node_cluster_fails_over_and_recovers() {
     let moved = loop {
         let now = describe_partitions(apache, &cluster.bootstrap(), &topic).await;
         let done = now.len() == 3
-            && now.iter().all(|p| {
-                p.leader.is_some_and(|l| l != stopped) && !p.isr.contains(&stopped)
-            });
+            && now
+                .iter()
+                .all(|p| p.leader.is_some_and(|l| l != stopped) && !p.isr.contains(&stopped));
         if done || Instant::now() >= deadline {
             break now;
         }
@@ -181,7 +196,13 @@ async fn describe_partitions(
     let out = apache
         .run_tool(
             ApacheTool::Topics,
-            &["--bootstrap-server", bootstrap, "--describe", "--topic", topic],
+            &[
+                "--bootstrap-server",
+                bootstrap,
+                "--describe",
+                "--topic",
+                topic,
+            ],
         )
         .await;
     out.assert_success();

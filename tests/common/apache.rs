@@ -4,7 +4,7 @@
 //!
 //! Owns finding the installation, the skip-or-fail policy (`KAFKIT_REQUIRE_INTEROP=1` turns a
 //! missing Java or cache into a failure), broker configuration and start-up on free loopback
-//! ports, and making sure no JVM outlives the test run (see `Supervised.java`). It does not
+//! ports, and making sure no JVM outlives the test run (see `ParentWatch.java`). It does not
 //! compare outputs (`golden.rs` does) and never uses fixed ports.
 
 use std::ffi::OsString;
@@ -43,8 +43,6 @@ const PROBE_METADATA_VERSION: i16 = 12;
 const BROKER_HEAP: &str = "-Xmx512m";
 /// How much of a broker's log a start-up failure shows.
 const LOG_TAIL_BYTES: usize = 4000;
-/// The main class that ties a JVM to this process (tests/apache/src/main/java).
-const SUPERVISED_MAIN: &str = "kafkit.interop.Supervised";
 /// The Java client driver (tests/apache/src/main/java).
 const INTEROP_MAIN: &str = "kafkit.interop.Interop";
 
@@ -81,6 +79,8 @@ pub struct Apache {
     java: PathBuf,
     classpath: OsString,
     log_config: PathBuf,
+    /// The `ParentWatch` agent jar.
+    agent: PathBuf,
 }
 
 static APACHE: OnceLock<Result<Apache, String>> = OnceLock::new();
@@ -138,6 +138,7 @@ fn prepare() -> Result<Apache, String> {
         java,
         classpath,
         log_config: dir.join("log4j2.xml"),
+        agent: cache.join("supervise.jar"),
     })
 }
 
@@ -156,16 +157,27 @@ fn find_java() -> Option<PathBuf> {
 }
 
 impl Apache {
-    /// `java <flags> -cp <cache> <main_class>`; the caller adds arguments.
+    /// `java <flags> -cp <cache> <main_class>`; the caller adds arguments. The JVM halts by
+    /// itself if this process goes away (the `ParentWatch` agent).
     pub fn java(&self, main_class: &str) -> Command {
-        self.java_with(&[], main_class)
+        self.java_with(&[], "", main_class)
     }
 
-    /// [`java`](Self::java) with extra JVM flags (heap size) before the main class.
-    pub fn java_with(&self, jvm_flags: &[&str], main_class: &str) -> Command {
+    /// [`java`](Self::java) with extra JVM flags (heap size) and more `ParentWatch` agent
+    /// options (`stdin`, `cleanup=<dir>`).
+    pub fn java_with(&self, jvm_flags: &[&str], agent_args: &str, main_class: &str) -> Command {
+        // Our pid, not "whoever is the parent when the agent starts": we may die meanwhile.
+        let mut agent = OsString::from("-javaagent:");
+        agent.push(&self.agent);
+        agent.push(format!("=parent={}", std::process::id()));
+        if !agent_args.is_empty() {
+            agent.push(",");
+            agent.push(agent_args);
+        }
         let mut command = Command::new(&self.java);
         command
             .args(jvm_flags)
+            .arg(agent)
             // The JVM's own warnings go to stderr (filtered there), never into stdout data.
             .arg("-Xlog:disable")
             .arg("-Xlog:all=warning:stderr")
@@ -220,7 +232,7 @@ pub struct ApacheNode {
     pub controller_addr: SocketAddr,
     pub dir: PathBuf,
     child: Option<Child>,
-    /// Held open so the JVM knows we are alive; `Supervised` halts it at end of input.
+    /// Held open so the JVM knows we are alive; `ParentWatch` halts it at end of input.
     control: Option<ChildStdin>,
 }
 
@@ -291,8 +303,10 @@ impl ApacheCluster {
                 .tempdir()
                 .expect("temp dir");
             let dir = tempdir.path().to_path_buf();
-            let extra: Vec<(&str, &str)> =
-                extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let extra: Vec<(&str, &str)> = extra
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             ApacheCluster::start_blocking(apache, nodes, &extra, dir, Some(tempdir))
                 .unwrap_or_else(|why| panic!("Apache Kafka cluster did not start: {why}"))
         })
@@ -417,15 +431,14 @@ impl ApacheCluster {
     }
 }
 
-/// Starts one node's JVM: `Supervised` (deletes `cleanup` if we vanish) around `kafka.Kafka`,
-/// its log4j output in `<node dir>/kafka.log`.
+/// Starts one node's JVM (`kafka.Kafka`), its log4j output in `<node dir>/kafka.log`. Its stdin
+/// is the `ParentWatch` control pipe; orphaned, it deletes `cleanup` and halts.
 fn spawn_node(apache: &Apache, cleanup: &Path, node: &mut ApacheNode) -> Result<(), String> {
     let log = File::create(node.log()).map_err(|e| format!("{}: {e}", node.log().display()))?;
     let log_err = log.try_clone().map_err(|e| e.to_string())?;
-    let mut java = apache.java_with(&[BROKER_HEAP], SUPERVISED_MAIN);
-    java.arg(cleanup)
-        .arg("kafka.Kafka")
-        .arg(node.properties())
+    let agent_args = format!("stdin,cleanup={}", cleanup.display());
+    let mut java = apache.java_with(&[BROKER_HEAP], &agent_args, "kafka.Kafka");
+    java.arg(node.properties())
         .stdin(Stdio::piped())
         .stdout(log)
         .stderr(log_err);

@@ -15,7 +15,11 @@ async fn against_our_broker(scenarios: &[&str]) {
     };
     let broker = TestBroker::start().await;
     let out = apache.interop(&broker.addr.to_string(), scenarios).await;
-    assert_eq!(out.code, Some(0), "the Java client against our broker:\n{out}");
+    assert_eq!(
+        out.code,
+        Some(0),
+        "the Java client against our broker:\n{out}"
+    );
     broker.stop().await;
 }
 
@@ -47,5 +51,9 @@ async fn java_scenarios_pass_against_apache_kafka() {
     };
     let broker = shared_broker().await.expect("shared broker");
     let out = apache.interop(&broker.bootstrap(), &["all"]).await;
-    assert_eq!(out.code, Some(0), "the Java client against Apache Kafka:\n{out}");
+    assert_eq!(
+        out.code,
+        Some(0),
+        "the Java client against Apache Kafka:\n{out}"
+    );
 }
