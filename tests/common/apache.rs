@@ -43,6 +43,8 @@ const PROBE_METADATA_VERSION: i16 = 12;
 const BROKER_HEAP: &str = "-Xmx512m";
 /// How much of a broker's log a start-up failure shows.
 const LOG_TAIL_BYTES: usize = 4000;
+/// Formats a node's storage, then runs the broker, in one JVM (tests/apache/src/main/java).
+const FORMAT_AND_START_MAIN: &str = "kafkit.interop.FormatAndStart";
 /// The Java client driver (tests/apache/src/main/java).
 const INTEROP_MAIN: &str = "kafkit.interop.Interop";
 
@@ -81,6 +83,8 @@ pub struct Apache {
     log_config: PathBuf,
     /// The `ParentWatch` agent jar.
     agent: PathBuf,
+    /// The class-data-sharing archive of Apache's tools, when fetch-apache could make one.
+    shared_archive: Option<PathBuf>,
 }
 
 static APACHE: OnceLock<Result<Apache, String>> = OnceLock::new();
@@ -131,14 +135,17 @@ fn prepare() -> Result<Apache, String> {
             String::from_utf8_lossy(&fetched.stderr)
         ));
     }
+    // Exactly the class path scripts/fetch-apache dumped the class-data-sharing archive with.
     let mut classpath = OsString::from(cache.join("lib").join("*"));
     classpath.push(":");
-    classpath.push(cache.join("classes"));
+    classpath.push(cache.join("kafkit-tests.jar"));
+    let archive = cache.join("apache.jsa");
     Ok(Apache {
         java,
         classpath,
         log_config: dir.join("log4j2.xml"),
         agent: cache.join("supervise.jar"),
+        shared_archive: archive.is_file().then_some(archive),
     })
 }
 
@@ -175,8 +182,13 @@ impl Apache {
             agent.push(agent_args);
         }
         let mut command = Command::new(&self.java);
+        command.args(jvm_flags);
+        if let Some(archive) = &self.shared_archive {
+            let mut flag = OsString::from("-XX:SharedArchiveFile=");
+            flag.push(archive);
+            command.arg(flag);
+        }
         command
-            .args(jvm_flags)
             .arg(agent)
             // The JVM's own warnings go to stderr (filtered there), never into stdout data.
             .arg("-Xlog:disable")
@@ -373,7 +385,6 @@ impl ApacheCluster {
             let text = server_properties(node, count_i32, &voters, extra);
             fs::write(node.properties(), text).map_err(|e| format!("server.properties: {e}"))?;
         }
-        format_storage(apache, &cluster_id, &nodes)?;
         drop(held);
         let mut cluster = ApacheCluster {
             cluster_id,
@@ -383,7 +394,7 @@ impl ApacheCluster {
             _tempdir: tempdir,
         };
         for node in &mut cluster.nodes {
-            spawn_node(apache, &cluster.dir, node)?;
+            spawn_node(apache, &cluster.cluster_id, &cluster.dir, node)?;
         }
         wait_ready(&mut cluster.nodes, count)?;
         eprintln!(
@@ -408,9 +419,10 @@ impl ApacheCluster {
     /// and waits until every node reports the whole cluster.
     pub async fn restart_node(&mut self, node_id: i32) {
         let (apache, cleanup) = (self.apache, self.dir.clone());
+        let cluster_id = self.cluster_id.clone();
         let node = self.node_mut(node_id);
         assert!(!node.is_running(), "node {node_id} is running");
-        spawn_node(apache, &cleanup, node).expect("restart node");
+        spawn_node(apache, &cluster_id, &cleanup, node).expect("restart node");
         let mut nodes = std::mem::take(&mut self.nodes);
         let expected = nodes.len();
         let (nodes, ready) = tokio::task::spawn_blocking(move || {
@@ -431,14 +443,21 @@ impl ApacheCluster {
     }
 }
 
-/// Starts one node's JVM (`kafka.Kafka`), its log4j output in `<node dir>/kafka.log`. Its stdin
-/// is the `ParentWatch` control pipe; orphaned, it deletes `cleanup` and halts.
-fn spawn_node(apache: &Apache, cleanup: &Path, node: &mut ApacheNode) -> Result<(), String> {
+/// Starts one node's JVM: `FormatAndStart` formats its log directory (kept if already
+/// formatted) and runs `kafka.Kafka`, its log4j output in `<node dir>/kafka.log`. Its stdin is
+/// the `ParentWatch` control pipe; orphaned, it deletes `cleanup` and halts.
+fn spawn_node(
+    apache: &Apache,
+    cluster_id: &str,
+    cleanup: &Path,
+    node: &mut ApacheNode,
+) -> Result<(), String> {
     let log = File::create(node.log()).map_err(|e| format!("{}: {e}", node.log().display()))?;
     let log_err = log.try_clone().map_err(|e| e.to_string())?;
     let agent_args = format!("stdin,cleanup={}", cleanup.display());
-    let mut java = apache.java_with(&[BROKER_HEAP], &agent_args, "kafka.Kafka");
-    java.arg(node.properties())
+    let mut java = apache.java_with(&[BROKER_HEAP], &agent_args, FORMAT_AND_START_MAIN);
+    java.arg(cluster_id)
+        .arg(node.properties())
         .stdin(Stdio::piped())
         .stdout(log)
         .stderr(log_err);
@@ -577,36 +596,6 @@ fn server_properties(
         let _ = writeln!(s, "{k}={v}");
         s
     })
-}
-
-/// Formats every node's log directory (kafka-storage.sh format), all JVMs at once.
-fn format_storage(apache: &Apache, cluster_id: &str, nodes: &[ApacheNode]) -> Result<(), String> {
-    let runs: Vec<_> = nodes
-        .iter()
-        .map(|node| {
-            let mut command = apache.java("kafka.tools.StorageTool");
-            command
-                .arg("format")
-                .arg("--cluster-id")
-                .arg(cluster_id)
-                .arg("--config")
-                .arg(node.properties())
-                .stdin(Stdio::null());
-            (node.node_id, command.output())
-        })
-        .collect();
-    for (node_id, run) in runs {
-        let out = run.map_err(|e| format!("cannot run kafka.tools.StorageTool: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "formatting node {node_id} failed ({}):\n{}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// A cluster id as `kafka-storage.sh random-uuid` makes one: 16 random bytes in URL-safe base64

@@ -18,9 +18,9 @@ import java.util.Optional;
  *
  * <p>{@code -javaagent:supervise.jar[=parent=<pid>][,stdin][,cleanup=<dir>]}:
  * <ul>
- *   <li>always: when the parent process is gone (this JVM was re-parented), halt. The parent is
- *       {@code parent=<pid>} as the launcher gave it (it may already have died while this JVM
- *       started), else whatever parent this JVM has when the agent starts;</li>
+ *   <li>always: when the launching process is gone, halt. That is {@code parent=<pid>} as the
+ *       launcher gave it (it may already have died while this JVM started), else whatever
+ *       parent this JVM has when the agent starts;</li>
  *   <li>{@code stdin}: the parent holds our stdin open as a control pipe. A line {@code stop}
  *       asks for a clean shutdown ({@code System.exit}, which runs Kafka's shutdown hook); end
  *       of input means the parent is gone: halt at once;</li>
@@ -39,7 +39,7 @@ public final class ParentWatch {
     public static void premain(String agentArgs) {
         boolean stdin = false;
         String cleanup = null;
-        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        long parent = -1;
         for (String arg : (agentArgs == null ? "" : agentArgs).split(",")) {
             if (arg.equals("stdin")) {
                 stdin = true;
@@ -63,18 +63,18 @@ public final class ParentWatch {
         thread.start();
     }
 
-    private static void watchParent(long parent, String cleanup) {
-        while (true) {
-            Optional<ProcessHandle> now = ProcessHandle.current().parent();
-            if (now.isEmpty() || now.get().pid() != parent || !now.get().isAlive()) {
-                orphaned(cleanup);
-            }
+    private static void watchParent(long pid, String cleanup) {
+        // A handle remembers the process's start time, so a recycled pid does not fool it.
+        Optional<ProcessHandle> parent =
+            pid >= 0 ? ProcessHandle.of(pid) : ProcessHandle.current().parent();
+        while (parent.isPresent() && parent.get().isAlive()) {
             try {
                 Thread.sleep(PARENT_POLL_MS);
             } catch (InterruptedException e) {
                 return;
             }
         }
+        orphaned(cleanup);
     }
 
     private static void watchStdin(String cleanup) {
