@@ -1,8 +1,8 @@
 //! Running a command-line tool as a child process and comparing what it printed: the capture
 //! (stdout, stderr, exit code, with a time limit), the filter that drops JVM and log4j lines from
-//! a Java tool's stderr, and the normalisation of what is random in Kafka's output (topic ids).
-//! Both sides of a golden comparison (Apache's tool and ours) go through here. It does not know
-//! where Apache Kafka lives or how brokers start (`apache.rs` does).
+//! a Java tool's stderr, the normalisation of what is random in Kafka's output (topic ids), and
+//! the comparison itself. Both sides of a golden comparison (Apache's tool and ours) go through
+//! here. It does not know where Apache Kafka lives or how brokers start (`apache.rs` does).
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -245,6 +245,35 @@ fn is_unified_jvm_log(line: &str) -> bool {
             .any(|l| rest.starts_with(l))
 }
 
+/// Asserts that two runs of "the same command line" (Apache's tool and ours) agree: exit code,
+/// stdout and filtered stderr, each after `normalise` (which should touch only what is random:
+/// topic ids, member ids, hosts, timestamps). The message shows both runs in full.
+pub fn assert_same_output(
+    apache: &ToolOutput,
+    ours: &ToolOutput,
+    normalise: impl Fn(&str) -> String,
+) {
+    let differences: Vec<&str> = [
+        (apache.code != ours.code, "exit code"),
+        (
+            normalise(&apache.stdout) != normalise(&ours.stdout),
+            "stdout",
+        ),
+        (
+            normalise(&apache.stderr) != normalise(&ours.stderr),
+            "stderr",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(differs, what)| differs.then_some(what))
+    .collect();
+    assert!(
+        differences.is_empty(),
+        "Apache's tool and ours differ in {}:\n=== Apache\n{apache}\n=== ours\n{ours}",
+        differences.join(", ")
+    );
+}
+
 /// Replaces every topic id printed after `TopicId: ` with [`TOPIC_ID_PLACEHOLDER`].
 pub fn normalise_topic_ids(text: &str) -> String {
     const LABEL: &str = "TopicId: ";
@@ -304,6 +333,36 @@ mod tests {
             filter_jvm_noise("[0.012s][warning][cds] archive mismatch\nkept\n"),
             "kept\n"
         );
+    }
+
+    fn output(code: i32, stdout: &str, raw_stderr: &str) -> ToolOutput {
+        ToolOutput {
+            command: "tool".into(),
+            code: Some(code),
+            stdout: stdout.into(),
+            stderr: filter_jvm_noise(raw_stderr),
+            raw_stderr: raw_stderr.into(),
+            timed_out: false,
+        }
+    }
+
+    #[test]
+    fn same_output_ignores_log_lines_and_normalised_parts() {
+        let apache = output(
+            0,
+            "Topic: t\tTopicId: f_m8OarfRreH9Q6z2MaKGg\n",
+            "[2026-11-25 09:13:17,000] WARN x (org.apache.kafka.X)\n",
+        );
+        let ours = output(0, "Topic: t\tTopicId: AAAAAAAAAAAAAAAAAAAAAQ\n", "");
+        assert_same_output(&apache, &ours, normalise_topic_ids);
+    }
+
+    #[test]
+    #[should_panic(expected = "differ in exit code, stdout")]
+    fn same_output_names_what_differs() {
+        let apache = output(1, "Error while executing topic command : x\n", "");
+        let ours = output(0, "", "");
+        assert_same_output(&apache, &ours, |s| s.to_string());
     }
 
     #[test]
