@@ -31,6 +31,10 @@ pub const REQUIRE_INTEROP_ENV: &str = "KAFKIT_REQUIRE_INTEROP";
 pub const JAVA_LOG_ENV: &str = "KAFKIT_JAVA_LOG";
 /// How long a broker or cluster may take to format, start and report all its brokers.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
+/// Start-up attempts when a released port was taken before the JVM could bind it.
+const START_ATTEMPTS: u32 = 3;
+/// What Kafka's log says when a listener port is taken.
+const PORT_TAKEN: &str = "Address already in use";
 /// How long a node asked to stop may take before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause between readiness probes.
@@ -102,7 +106,12 @@ pub async fn apache() -> Option<&'static Apache> {
             panic!("{REQUIRE_INTEROP_ENV}=1 but Apache Kafka is not usable: {why}")
         }
         Err(why) => {
-            eprintln!("skipped: Apache Kafka 4.4 is not prepared ({why})");
+            // libtest names each test's thread after the test.
+            let test = std::thread::current().name().unwrap_or("test").to_string();
+            eprintln!(
+                "SKIPPED {test}: Apache Kafka 4.4 is not prepared ({why}; \
+                 {REQUIRE_INTEROP_ENV}=1 makes this a failure)"
+            );
             None
         }
     }
@@ -182,7 +191,9 @@ impl Apache {
             agent.push(agent_args);
         }
         let mut command = Command::new(&self.java);
-        command.args(jvm_flags);
+        // C1 only: these JVMs live seconds to minutes, where C2's compile threads cost more
+        // CPU than they save (a broker start-up takes about half the CPU without them).
+        command.arg("-XX:TieredStopAtLevel=1").args(jvm_flags);
         if let Some(archive) = &self.shared_archive {
             let mut flag = OsString::from("-XX:SharedArchiveFile=");
             flag.push(archive);
@@ -286,7 +297,11 @@ pub async fn shared_broker() -> Option<&'static ApacheCluster> {
                 .tempdir()
                 .map_err(|e| format!("temp dir: {e}"))?
                 .keep();
-            ApacheCluster::start_blocking(apache, 1, &[], dir, None)
+            let started = ApacheCluster::start_blocking(apache, 1, &[], dir.clone(), None);
+            if started.is_err() {
+                let _ = fs::remove_dir_all(&dir);
+            }
+            started
         })
     })
     .await
@@ -351,52 +366,26 @@ impl ApacheCluster {
         tempdir: Option<tempfile::TempDir>,
     ) -> Result<ApacheCluster, String> {
         let begun = Instant::now();
-        let count_i32 = i32::try_from(count).map_err(|_| "too many nodes".to_string())?;
-        // Bind every port before releasing any, so no two listeners get the same one.
-        let mut held = Vec::new();
-        for _ in 0..count * 2 {
-            held.push(TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?);
-        }
-        let addrs: Vec<SocketAddr> = held
-            .iter()
-            .map(|l| l.local_addr().map_err(|e| e.to_string()))
-            .collect::<Result<_, _>>()?;
-        let mut nodes = Vec::new();
-        for (index, pair) in addrs.chunks(2).enumerate() {
-            let node_id = i32::try_from(index).unwrap_or(i32::MAX - 1) + 1;
-            let node_dir = dir.join(format!("node-{node_id}"));
-            fs::create_dir_all(&node_dir).map_err(|e| format!("{}: {e}", node_dir.display()))?;
-            nodes.push(ApacheNode {
-                node_id,
-                addr: pair[0],
-                controller_addr: pair[1],
-                dir: node_dir,
-                child: None,
-                control: None,
-            });
-        }
-        let voters = nodes
-            .iter()
-            .map(|n| format!("{}@{}", n.node_id, n.controller_addr))
-            .collect::<Vec<_>>()
-            .join(",");
         let cluster_id = random_cluster_id();
-        for node in &nodes {
-            let text = server_properties(node, count_i32, &voters, extra);
-            fs::write(node.properties(), text).map_err(|e| format!("server.properties: {e}"))?;
-        }
-        drop(held);
-        let mut cluster = ApacheCluster {
+        let mut attempt = 1;
+        let nodes = loop {
+            match launch(apache, &cluster_id, count, extra, &dir) {
+                Ok(nodes) => break nodes,
+                // A port we released was taken before the JVM bound it: try fresh ones.
+                Err(why) if attempt < START_ATTEMPTS && why.contains(PORT_TAKEN) => {
+                    eprintln!("apache: a port was taken during start-up, retrying: {why}");
+                    attempt += 1;
+                }
+                Err(why) => return Err(why),
+            }
+        };
+        let cluster = ApacheCluster {
             cluster_id,
             nodes,
             dir,
             apache,
             _tempdir: tempdir,
         };
-        for node in &mut cluster.nodes {
-            spawn_node(apache, &cluster.cluster_id, &cluster.dir, node)?;
-        }
-        wait_ready(&mut cluster.nodes, count)?;
         eprintln!(
             "apache: {count}-node Kafka 4.4 cluster ready at {} in {:.1} s",
             cluster.bootstrap(),
@@ -443,6 +432,75 @@ impl ApacheCluster {
     }
 }
 
+/// Picks free loopback ports, writes every node's server.properties under `dir` (anew) and starts
+/// the nodes; returns them once all report the whole cluster, or kills them and says why.
+fn launch(
+    apache: &Apache,
+    cluster_id: &str,
+    count: usize,
+    extra: &[(&str, &str)],
+    dir: &Path,
+) -> Result<Vec<ApacheNode>, String> {
+    let count_i32 = i32::try_from(count).map_err(|_| "too many nodes".to_string())?;
+    // Bind every port before releasing any, so no two listeners get the same one.
+    let mut held = Vec::new();
+    for _ in 0..count * 2 {
+        held.push(TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?);
+    }
+    let addrs: Vec<SocketAddr> = held
+        .iter()
+        .map(|l| l.local_addr().map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    let mut nodes = Vec::new();
+    for (index, pair) in addrs.chunks(2).enumerate() {
+        let node_id = i32::try_from(index).unwrap_or(i32::MAX - 1) + 1;
+        let node_dir = dir.join(format!("node-{node_id}"));
+        // A retry starts from scratch: no half-formatted directory from the last attempt.
+        let _ = fs::remove_dir_all(&node_dir);
+        fs::create_dir_all(&node_dir).map_err(|e| format!("{}: {e}", node_dir.display()))?;
+        nodes.push(ApacheNode {
+            node_id,
+            addr: pair[0],
+            controller_addr: pair[1],
+            dir: node_dir,
+            child: None,
+            control: None,
+        });
+    }
+    let voters = nodes
+        .iter()
+        .map(|n| format!("{}@{}", n.node_id, n.controller_addr))
+        .collect::<Vec<_>>()
+        .join(",");
+    for node in &nodes {
+        let text = server_properties(node, count_i32, &voters, extra);
+        fs::write(node.properties(), text).map_err(|e| format!("server.properties: {e}"))?;
+    }
+    drop(held);
+    let mut started = Ok(());
+    for node in &mut nodes {
+        started = started.and_then(|()| spawn_node(apache, cluster_id, dir, node));
+    }
+    match started.and_then(|()| wait_ready(&mut nodes, count)) {
+        Ok(()) => Ok(nodes),
+        Err(why) => {
+            kill_nodes(&mut nodes);
+            Err(why)
+        }
+    }
+}
+
+/// Kills every node's JVM at once (no clean shutdown) and reaps it.
+fn kill_nodes(nodes: &mut [ApacheNode]) {
+    for node in nodes {
+        node.control.take();
+        if let Some(mut child) = node.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Starts one node's JVM: `FormatAndStart` formats its log directory (kept if already
 /// formatted) and runs `kafka.Kafka`, its log4j output in `<node dir>/kafka.log`. Its stdin is
 /// the `ParentWatch` control pipe; orphaned, it deletes `cleanup` and halts.
@@ -480,8 +538,15 @@ fn wait_ready(nodes: &mut [ApacheNode], expected: usize) -> Result<(), String> {
             };
             if let Ok(Some(status)) = child.try_wait() {
                 node.child = None;
+                let log = fs::read_to_string(node.log()).unwrap_or_default();
+                // Named up front: the stack trace can push it out of the tail shown.
+                let port_taken = if log.contains(PORT_TAKEN) {
+                    format!(" ({PORT_TAKEN})")
+                } else {
+                    String::new()
+                };
                 return Err(format!(
-                    "node {} exited ({status}) during start-up; its log ends:\n{}",
+                    "node {} exited ({status}) during start-up{port_taken}; its log ends:\n{}",
                     node.node_id,
                     tail(&node.log())
                 ));
@@ -504,13 +569,7 @@ fn wait_ready(nodes: &mut [ApacheNode], expected: usize) -> Result<(), String> {
 
 impl Drop for ApacheCluster {
     fn drop(&mut self) {
-        for node in &mut self.nodes {
-            node.control.take();
-            if let Some(mut child) = node.child.take() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
+        kill_nodes(&mut self.nodes);
     }
 }
 
