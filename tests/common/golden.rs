@@ -1,8 +1,9 @@
 //! Running a command-line tool as a child process and comparing what it printed: the capture
 //! (stdout, stderr, exit code, with a time limit), the filter that drops JVM and log4j lines from
-//! a Java tool's stderr, the normalisation of what is random in Kafka's output (topic ids), and
-//! the comparison itself. Both sides of a golden comparison (Apache's tool and ours) go through
-//! here. It does not know where Apache Kafka lives or how brokers start (`apache.rs` does).
+//! a Java tool's stderr, normalisations (what is random in Kafka's output, such as topic ids; Java
+//! stack traces a native tool cannot print) and the comparison itself. Both sides of a golden
+//! comparison (Apache's tool and ours) go through here. It does not know where Apache Kafka lives
+//! or how brokers start (`apache.rs` does).
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -274,6 +275,51 @@ pub fn assert_same_output(
     );
 }
 
+/// Removes Java stack traces a tool printed itself (not through log4j), which no native tool
+/// can reproduce: a line naming a Throwable class (`java.lang.IllegalArgumentException: ...`)
+/// followed by `\tat ...` frames, with their `Caused by:` / `\t... N more` lines and the one
+/// empty line Kafka's tools print after `Utils.stackTrace(e)`. Everything else stays.
+pub fn strip_java_stack_traces(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut kept = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let is_frame = |line: &str| line.starts_with("\tat ") || line.starts_with("\t... ");
+        if names_throwable(lines[i]) && lines.get(i + 1).is_some_and(|l| is_frame(l)) {
+            i += 1;
+            while i < lines.len()
+                && (is_frame(lines[i])
+                    || (lines[i].starts_with("Caused by: ")
+                        && lines.get(i + 1).is_some_and(|l| is_frame(l))))
+            {
+                i += 1;
+            }
+            if lines
+                .get(i)
+                .is_some_and(|l| l.trim_end_matches(['\n', '\r']).is_empty())
+            {
+                i += 1;
+            }
+            continue;
+        }
+        kept.push_str(lines[i]);
+        i += 1;
+    }
+    kept
+}
+
+/// True for `pkg.Name: message` / `pkg.Name` where `pkg.Name` looks like a Java Throwable class.
+fn names_throwable(line: &str) -> bool {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let class = line.split_once(": ").map_or(line, |(class, _)| class);
+    let simple = class.rsplit('.').next().unwrap_or_default();
+    class.contains('.')
+        && class
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '$'))
+        && (simple.ends_with("Exception") || simple.ends_with("Error"))
+}
+
 /// Replaces every topic id printed after `TopicId: ` with [`TOPIC_ID_PLACEHOLDER`].
 pub fn normalise_topic_ids(text: &str) -> String {
     const LABEL: &str = "TopicId: ";
@@ -363,6 +409,28 @@ mod tests {
         let apache = output(1, "Error while executing topic command : x\n", "");
         let ours = output(0, "", "");
         assert_same_output(&apache, &ours, |s| s.to_string());
+    }
+
+    #[test]
+    fn strips_printed_stack_traces_and_keeps_the_message() {
+        // Verbatim from Apache's TopicCommand 4.4: `--list` without --bootstrap-server.
+        let stderr = "--bootstrap-server must be specified\n\
+                      java.lang.IllegalArgumentException: --bootstrap-server must be specified\n\
+                      \tat org.apache.kafka.tools.TopicCommand$TopicCommandOptions.checkRequiredArgs(TopicCommand.java:924)\n\
+                      \tat org.apache.kafka.tools.TopicCommand.main(TopicCommand.java:85)\n\
+                      Caused by: java.io.IOException: x\n\
+                      \t... 3 more\n\
+                      \n";
+        assert_eq!(
+            strip_java_stack_traces(stderr),
+            "--bootstrap-server must be specified\n"
+        );
+    }
+
+    #[test]
+    fn keeps_exception_names_without_frames() {
+        let text = "Error: java.lang.IllegalStateException: x\njava.io.IOException: y\n\n";
+        assert_eq!(strip_java_stack_traces(text), text);
     }
 
     #[test]
