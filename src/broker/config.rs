@@ -70,6 +70,12 @@ pub const HONOURED: &[&str] = &[
     "log.message.timestamp.after.max.ms",
     "compression.type",
     "group.initial.rebalance.delay.ms",
+    "group.min.session.timeout.ms",
+    "group.max.session.timeout.ms",
+    "group.max.size",
+    "offset.metadata.max.bytes",
+    "offsets.retention.minutes",
+    "offsets.retention.check.interval.ms",
     "offsets.topic.replication.factor",
     "offsets.topic.num.partitions",
 ];
@@ -101,6 +107,18 @@ pub struct BrokerConfig {
     pub socket_request_max_bytes: usize,
     /// `group.initial.rebalance.delay.ms`.
     pub group_initial_rebalance_delay_ms: u64,
+    /// `group.min.session.timeout.ms` and `group.max.session.timeout.ms`: the session timeouts
+    /// a JoinGroup may ask for (tests lower the minimum to expire members quickly).
+    pub group_min_session_timeout_ms: i32,
+    pub group_max_session_timeout_ms: i32,
+    /// `group.max.size`.
+    pub group_max_size: i32,
+    /// `offset.metadata.max.bytes` (counted in UTF-16 units, as Java's `String.length`).
+    pub offset_metadata_max_bytes: usize,
+    /// `offsets.retention.minutes`, in milliseconds.
+    pub offsets_retention_ms: i64,
+    /// `offsets.retention.check.interval.ms`.
+    pub offsets_retention_check_interval_ms: u64,
     /// `offsets.topic.replication.factor` (accepted; a single node always has one replica).
     pub offsets_topic_replication_factor: i16,
     /// `offsets.topic.num.partitions`.
@@ -130,6 +148,12 @@ impl BrokerConfig {
             log_retention_check_interval_ms: 300_000,
             socket_request_max_bytes: 104_857_600,
             group_initial_rebalance_delay_ms: 3000,
+            group_min_session_timeout_ms: 6000,
+            group_max_session_timeout_ms: 1_800_000,
+            group_max_size: i32::MAX,
+            offset_metadata_max_bytes: 4096,
+            offsets_retention_ms: 7 * 24 * MS_PER_HOUR,
+            offsets_retention_check_interval_ms: 600_000,
             offsets_topic_replication_factor: 1,
             offsets_topic_num_partitions: 50,
             raw: BTreeMap::new(),
@@ -176,6 +200,7 @@ impl BrokerConfig {
         if let Some(ms) = v.int("group.initial.rebalance.delay.ms", 0)? {
             config.group_initial_rebalance_delay_ms = non_negative(i64::from(ms));
         }
+        group_settings(v, &mut config)?;
         if let Some(n) = v.short("offsets.topic.replication.factor", 1)? {
             config.offsets_topic_replication_factor = n;
         }
@@ -207,6 +232,29 @@ impl BrokerConfig {
             l.port = port;
         }
     }
+}
+
+/// The group coordinator's settings, with Kafka's lower bounds.
+fn group_settings(v: Values<'_>, config: &mut BrokerConfig) -> Result<()> {
+    if let Some(ms) = v.int("group.min.session.timeout.ms", 0)? {
+        config.group_min_session_timeout_ms = ms;
+    }
+    if let Some(ms) = v.int("group.max.session.timeout.ms", 0)? {
+        config.group_max_session_timeout_ms = ms;
+    }
+    if let Some(n) = v.int("group.max.size", 1)? {
+        config.group_max_size = n;
+    }
+    if let Some(n) = v.int("offset.metadata.max.bytes", 0)? {
+        config.offset_metadata_max_bytes = usize::try_from(n).unwrap_or(0);
+    }
+    if let Some(minutes) = v.int("offsets.retention.minutes", 1)? {
+        config.offsets_retention_ms = i64::from(minutes) * MS_PER_MINUTE;
+    }
+    if let Some(ms) = v.long("offsets.retention.check.interval.ms", 1)? {
+        config.offsets_retention_check_interval_ms = non_negative(ms);
+    }
+    Ok(())
 }
 
 fn non_negative(n: i64) -> u64 {

@@ -3,6 +3,7 @@
 //! - [`run`] serves an already-bound listener until `shutdown` resolves (tests bind port 0).
 //! - [`server`] accepts connections; [`connection`] frames and dispatches one connection's
 //!   requests in order; [`handlers`] holds one file per Kafka API and never sees bytes.
+//! - [`coordinator`] is the group coordinator (consumer groups, committed offsets).
 //! - [`state`] is the topic registry and partition logs; [`log`] is the on-disk storage and never
 //!   sees protocol structs except raw record batches.
 //! - [`config`] parses `server.properties`; [`topic_config`] knows topic-level configs.
@@ -11,6 +12,7 @@
 
 pub mod config;
 pub mod connection;
+pub mod coordinator;
 pub mod handlers;
 pub mod log;
 pub mod logging;

@@ -1,5 +1,6 @@
 //! The accept loop and the broker's lifetime: open the log directory, serve connections, run
-//! retention on a timer, and on shutdown flush, close and mark the shutdown clean.
+//! retention and the group coordinator's timers, and on shutdown flush, close and mark the
+//! shutdown clean.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use tokio::task::JoinSet;
 
 use super::config::BrokerConfig;
 use super::connection;
+use super::coordinator;
 use super::logging;
 use super::meta::LogDir;
 use super::state::Broker;
@@ -58,14 +60,21 @@ pub async fn serve(
 ) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let retention = tokio::spawn(retention_loop(broker.clone(), stop_rx.clone()));
+    let group_timers = tokio::spawn(coordinator::timers::run(
+        broker.groups.clone(),
+        stop_rx.clone(),
+    ));
     let mut acceptors = JoinSet::new();
     for listener in listeners {
         acceptors.spawn(accept_loop(listener, broker.clone(), stop_rx.clone()));
     }
     shutdown.await;
     let _ = stop_tx.send(true);
+    // Parked JoinGroup/SyncGroup requests are answered now, so connections can drain.
+    broker.groups.shutdown();
     while acceptors.join_next().await.is_some() {}
     retention.abort();
+    group_timers.abort();
 }
 
 async fn accept_loop(listener: TcpListener, broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {

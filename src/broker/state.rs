@@ -1,6 +1,6 @@
 //! The broker's shared state: the topic registry (persisted atomically under `log.dirs`), the
-//! partitions with their logs, the producer-id allocator and the append notifier that wakes
-//! long-polling fetches.
+//! partitions with their logs, the producer-id allocator, the append notifier that wakes
+//! long-polling fetches, and the group coordinator.
 //!
 //! Locks here are std locks held only for in-memory work or a short synchronous file operation,
 //! never across an `.await`. Each partition has its own lock, so unrelated partitions never wait
@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::config::BrokerConfig;
+use super::coordinator::GroupCoordinator;
 use super::log::{LogConfig, LogLocation, PartitionLog, RecoveryReport};
 use super::logging;
 use super::topic_config;
@@ -109,6 +110,8 @@ pub struct Broker {
     admin: Mutex<()>,
     producer_ids: Mutex<ProducerIdAllocator>,
     appends: watch::Sender<u64>,
+    /// Consumer groups and committed offsets.
+    pub groups: Arc<GroupCoordinator>,
 }
 
 #[derive(Debug)]
@@ -151,6 +154,7 @@ impl Broker {
         }
         remove_orphan_partition_dirs(&config.log_dir, &topics);
         let block_end = metadata.producer_id_block_end;
+        let groups = Arc::new(GroupCoordinator::open(&config)?);
         let broker = Broker {
             config,
             cluster_id,
@@ -161,6 +165,7 @@ impl Broker {
                 block_end,
             }),
             appends: watch::channel(0).0,
+            groups,
         };
         Ok(broker)
     }
@@ -274,6 +279,7 @@ impl Broker {
         })?;
         let snapshot = self.metadata_snapshot();
         self.persist(&snapshot).map_err(storage_error)?;
+        self.groups.on_topic_deleted(name);
         for partition in &topic.partitions {
             let dir = partition_dir(&self.config.log_dir, name, partition.index);
             if let Err(e) = std::fs::remove_dir_all(&dir) {

@@ -11,16 +11,25 @@
 //!   there reports STATIC_BROKER_CONFIG with the value converted to milliseconds.
 
 mod broker_configs;
+mod describe;
 mod java;
 mod table;
+mod values;
 
 use std::collections::BTreeMap;
 
 use super::config::BrokerConfig;
 use super::log::{LogConfig, TimestampType};
 
-pub use broker_configs::describe_broker;
+pub use broker_configs::{describe_broker, describe_cluster_defaults};
+pub use describe::{
+    apache_order, creation_configs, describe_topic, CreationConfig, DescribedConfig,
+    DescribedSynonym,
+};
 pub use table::TOPIC_CONFIGS;
+pub use values::{check_value_size, normalize};
+
+use values::{parse, Parsed};
 
 /// The longest config value Kafka stores (`Short.MAX_VALUE`, counted in UTF-16 units).
 pub const MAX_VALUE_LENGTH: usize = 32_767;
@@ -79,6 +88,8 @@ pub const UNKNOWN_CONFIG_TYPE: i8 = 0;
 pub enum ConfigSource {
     /// A topic override (`DYNAMIC_TOPIC_CONFIG`).
     TopicConfig,
+    /// A dynamic cluster-wide broker default.
+    DynamicDefaultBroker,
     /// `server.properties` (or `--override`).
     StaticBroker,
     /// Kafka's built-in default.
@@ -91,6 +102,7 @@ impl ConfigSource {
     pub fn id(self) -> i8 {
         match self {
             ConfigSource::TopicConfig => 1,
+            ConfigSource::DynamicDefaultBroker => 3,
             ConfigSource::StaticBroker => 4,
             ConfigSource::Default => 5,
             ConfigSource::DynamicBrokerLogger => 6,
@@ -154,191 +166,6 @@ pub struct InvalidConfig(pub String);
 /// The topic config called `name`, if Kafka knows it.
 pub fn find(name: &str) -> Option<&'static TopicConfigDef> {
     TOPIC_CONFIGS.iter().find(|def| def.name == name)
-}
-
-/// A value parsed by its config type.
-#[derive(Debug, Clone, PartialEq)]
-enum Parsed {
-    Boolean(bool),
-    Integer(i64),
-    Double(f64),
-    Text(String),
-    List(Vec<String>),
-}
-
-impl Parsed {
-    /// `ConfigDef.convertToString`.
-    fn to_kafka_string(&self) -> String {
-        match self {
-            Parsed::Boolean(b) => b.to_string(),
-            Parsed::Integer(n) => n.to_string(),
-            Parsed::Double(d) => java::double_to_string(*d),
-            Parsed::Text(s) => s.clone(),
-            Parsed::List(items) => items.join(","),
-        }
-    }
-}
-
-/// `ConfigException(name, value, message)`.
-fn invalid(name: &str, value: impl std::fmt::Display, message: &str) -> InvalidConfig {
-    InvalidConfig(format!(
-        "Invalid value {value} for configuration {name}: {message}"
-    ))
-}
-
-/// `ConfigDef.parseType` then the config's validator.
-fn parse(def: &TopicConfigDef, raw: &str) -> Result<Parsed, InvalidConfig> {
-    let trimmed = java::trim(raw);
-    let not_a_number = || {
-        invalid(
-            def.name,
-            raw,
-            &format!("Not a number of type {}", def.config_type.java_name()),
-        )
-    };
-    let parsed = match def.config_type {
-        ConfigType::Boolean => {
-            if trimmed.eq_ignore_ascii_case("true") {
-                Parsed::Boolean(true)
-            } else if trimmed.eq_ignore_ascii_case("false") {
-                Parsed::Boolean(false)
-            } else {
-                return Err(invalid(
-                    def.name,
-                    raw,
-                    "Expected value to be either true or false",
-                ));
-            }
-        }
-        ConfigType::Short => Parsed::Integer(
-            java::parse_integer(trimmed, i16::MIN.into(), i16::MAX.into())
-                .ok_or_else(not_a_number)?,
-        ),
-        ConfigType::Int => Parsed::Integer(
-            java::parse_integer(trimmed, i32::MIN.into(), i32::MAX.into())
-                .ok_or_else(not_a_number)?,
-        ),
-        ConfigType::Long => Parsed::Integer(
-            java::parse_integer(trimmed, i64::MIN, i64::MAX).ok_or_else(not_a_number)?,
-        ),
-        ConfigType::Double => Parsed::Double(java::parse_double(trimmed).ok_or_else(not_a_number)?),
-        ConfigType::List => Parsed::List(java::split_list(raw)),
-        ConfigType::String | ConfigType::Class | ConfigType::Password => {
-            Parsed::Text(trimmed.to_string())
-        }
-    };
-    check(def, &parsed)?;
-    Ok(parsed)
-}
-
-/// The message of a `ValidString` that failed.
-fn one_of_message(valid: &[&str]) -> String {
-    format!("String must be one of: {}", valid.join(", "))
-}
-
-fn check(def: &TopicConfigDef, parsed: &Parsed) -> Result<(), InvalidConfig> {
-    let name = def.name;
-    match (def.check, parsed) {
-        (Check::AtLeast(min), Parsed::Integer(n)) if *n < min => {
-            Err(invalid(name, n, &format!("Value must be at least {min}")))
-        }
-        (Check::Between(min, max), Parsed::Integer(n)) => {
-            if *n < min {
-                Err(invalid(name, n, &format!("Value must be at least {min}")))
-            } else if *n > max {
-                Err(invalid(
-                    name,
-                    n,
-                    &format!("Value must be no more than {max}"),
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        // Comparisons with NaN are false, so NaN passes, as in Java.
-        (Check::Between(min, max), Parsed::Double(d)) => {
-            let shown = java::double_to_string(*d);
-            if *d < min as f64 {
-                Err(invalid(
-                    name,
-                    shown,
-                    &format!("Value must be at least {min}"),
-                ))
-            } else if *d > max as f64 {
-                Err(invalid(
-                    name,
-                    shown,
-                    &format!("Value must be no more than {max}"),
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        (Check::GzipLevel, Parsed::Integer(n)) => {
-            const BEST_SPEED: i64 = 1;
-            const BEST_COMPRESSION: i64 = 9;
-            const DEFAULT_LEVEL: i64 = -1;
-            if *n > BEST_COMPRESSION || (*n < BEST_SPEED && *n != DEFAULT_LEVEL) {
-                Err(invalid(
-                    name,
-                    n,
-                    &format!(
-                        "Value must be between {BEST_SPEED} and {BEST_COMPRESSION} or equal to {DEFAULT_LEVEL}"
-                    ),
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        (Check::OneOf(valid), Parsed::Text(s)) if !valid.contains(&s.as_str()) => {
-            Err(invalid(name, s, &one_of_message(valid)))
-        }
-        (Check::ListOf(valid), Parsed::List(items)) => {
-            match items.iter().find(|item| !valid.contains(&item.as_str())) {
-                Some(item) => Err(invalid(name, item, &one_of_message(valid))),
-                None => Ok(()),
-            }
-        }
-        (Check::ThrottledReplicas, Parsed::List(items)) => {
-            let is_pair = |s: &str| {
-                s.is_empty()
-                    || s.split_once(':').is_some_and(|(p, b)| {
-                        !p.is_empty()
-                            && !b.is_empty()
-                            && p.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
-                    })
-            };
-            let trimmed: Vec<&str> = items.iter().map(|s| java::trim(s)).collect();
-            if trimmed.iter().all(|s| is_pair(s)) || trimmed.concat() == "*" {
-                Ok(())
-            } else {
-                Err(invalid(
-                    name,
-                    format!("[{}]", items.join(", ")),
-                    &format!(
-                        "{name} must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."
-                    ),
-                ))
-            }
-        }
-        _ => Ok(()),
-    }
-}
-
-/// A value as Kafka reports it after parsing (`ConfigDef.convertToString(parse(value))`):
-/// trimmed, `1` for a DOUBLE becomes `1.0`, list spacing removed, booleans lower-cased.
-pub fn normalize(def: &TopicConfigDef, raw: &str) -> Result<String, InvalidConfig> {
-    parse(def, raw).map(|p| p.to_kafka_string())
-}
-
-/// Refuses a value longer than Kafka can store.
-pub fn check_value_size(value: &str) -> Result<(), InvalidConfig> {
-    if value.len() > MAX_VALUE_LENGTH && value.encode_utf16().count() > MAX_VALUE_LENGTH {
-        return Err(InvalidConfig(format!(
-            "The configuration value cannot be added because it exceeds the maximum value size of {MAX_VALUE_LENGTH} bytes."
-        )));
-    }
-    Ok(())
 }
 
 /// Whether `name` is a LIST config (the only kind APPEND and SUBTRACT work on).
@@ -442,10 +269,14 @@ impl Unit {
     }
 }
 
-/// The broker's default for a topic config (Kafka's `extractLogConfigMap`): the effective log
-/// settings for the keys the log honours, else the first broker synonym set in
-/// `server.properties`, else the topic default.
+/// The broker's default for a topic config (Kafka's `extractLogConfigMap`): a dynamic cluster
+/// default, else the effective log settings for the keys the log honours, else the first
+/// broker synonym set in `server.properties`, else the topic default.
 pub fn broker_default(broker: &BrokerConfig, def: &TopicConfigDef) -> String {
+    let dynamic = dynamic_cluster_defaults(broker);
+    if let Some(value) = def.synonyms.iter().find_map(|s| dynamic.get(s.name)) {
+        return value.clone();
+    }
     if let Some(value) = log_field(&broker.log, def.name) {
         return value;
     }
@@ -456,6 +287,22 @@ pub fn broker_default(broker: &BrokerConfig, def: &TopicConfigDef) -> String {
             normalize(def, &synonym.unit.convert(raw)).ok()
         })
         .unwrap_or_else(|| def.default.to_string())
+}
+
+/// The broker's dynamic cluster-wide defaults. Kafka 4.1+ formats new clusters with Eligible
+/// Leader Replicas enabled, and its controller then stores a cluster-level
+/// `min.insync.replicas` holding the statically configured value; Apache therefore reports that
+/// config with source DYNAMIC_DEFAULT_BROKER_CONFIG, and so does this broker. There are no
+/// others: this broker updates no config dynamically.
+pub(crate) fn dynamic_cluster_defaults(broker: &BrokerConfig) -> BTreeMap<String, String> {
+    const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
+    let value = find(MIN_INSYNC_REPLICAS)
+        .and_then(|def| {
+            let raw = broker.raw.get(MIN_INSYNC_REPLICAS)?;
+            normalize(def, raw).ok()
+        })
+        .unwrap_or_else(|| "1".to_string());
+    BTreeMap::from([(MIN_INSYNC_REPLICAS.to_string(), value)])
 }
 
 /// What the broker reports as set in `server.properties`: the keys as given, plus the log
@@ -521,155 +368,6 @@ pub fn log_config(
         }
     }
     Ok(log)
-}
-
-/// One synonym in a described config's chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DescribedSynonym {
-    pub name: String,
-    pub value: Option<String>,
-    pub source: ConfigSource,
-}
-
-/// One `DescribeConfigs` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DescribedConfig {
-    pub name: String,
-    /// `None` for sensitive configs and for configs without a value.
-    pub value: Option<String>,
-    pub source: ConfigSource,
-    pub read_only: bool,
-    pub is_sensitive: bool,
-    /// Every synonym (sent only when the client asks for synonyms).
-    pub synonyms: Vec<DescribedSynonym>,
-    /// `config_type` id (v3+).
-    pub config_type: i8,
-    pub documentation: Option<&'static str>,
-}
-
-/// Puts entries in the order Apache's broker lists them (a Scala hash map's order).
-pub fn apache_order(entries: &mut [DescribedConfig]) {
-    let mut names: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
-    java::scala_hash_map_order(&mut names);
-    let position = |name: &str| names.iter().position(|n| n == name).unwrap_or(usize::MAX);
-    entries.sort_by_key(|e| position(&e.name));
-}
-
-/// The broker-side synonym chain of a synonym group (Kafka's `ConfigHelper.configSynonyms`):
-/// where each is set in `server.properties`, then each built-in default, then every leading
-/// entry not named `describing` dropped (Kafka's "drop listener overrides" step, which also
-/// empties the chain of `retention.ms` when only `log.retention.hours` is set).
-fn synonym_chain(
-    statics: &BTreeMap<String, String>,
-    synonyms: &[(&str, Option<&str>)],
-    describing: &str,
-) -> Vec<DescribedSynonym> {
-    let set = synonyms.iter().filter_map(|(name, _)| {
-        statics.get(*name).map(|value| DescribedSynonym {
-            name: name.to_string(),
-            value: Some(value.clone()),
-            source: ConfigSource::StaticBroker,
-        })
-    });
-    let defaults = synonyms.iter().filter_map(|(name, default)| {
-        default.map(|value| DescribedSynonym {
-            name: name.to_string(),
-            value: Some(value.to_string()),
-            source: ConfigSource::Default,
-        })
-    });
-    set.chain(defaults)
-        .skip_while(|s| s.name != describing)
-        .collect()
-}
-
-/// Every topic config of a topic with `overrides`, as `DescribeConfigs` reports it (unordered;
-/// see [`apache_order`]).
-pub fn describe_topic(
-    broker: &BrokerConfig,
-    overrides: &BTreeMap<String, String>,
-) -> Vec<DescribedConfig> {
-    let statics = static_broker_configs(broker);
-    TOPIC_CONFIGS
-        .iter()
-        .map(|def| {
-            let value = match overrides.get(def.name) {
-                Some(raw) => normalize(def, raw).unwrap_or_else(|_| raw.clone()),
-                None => broker_default(broker, def),
-            };
-            let synonyms: Vec<(&str, Option<&str>)> =
-                def.synonyms.iter().map(|s| (s.name, s.default)).collect();
-            let first = synonyms.first().map_or("", |(name, _)| *name);
-            let mut chain = synonym_chain(&statics, &synonyms, first);
-            if overrides.contains_key(def.name) {
-                chain.insert(
-                    0,
-                    DescribedSynonym {
-                        name: def.name.to_string(),
-                        value: Some(value.clone()),
-                        source: ConfigSource::TopicConfig,
-                    },
-                );
-            }
-            DescribedConfig {
-                name: def.name.to_string(),
-                value: Some(value),
-                source: chain.first().map_or(ConfigSource::Default, |s| s.source),
-                read_only: false,
-                is_sensitive: false,
-                synonyms: chain,
-                config_type: def.config_type.id(),
-                documentation: Some(def.documentation),
-            }
-        })
-        .collect()
-}
-
-/// One entry of a `CreateTopics` v5+ result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreationConfig {
-    pub name: &'static str,
-    pub value: Option<String>,
-    pub source: ConfigSource,
-}
-
-/// The effective configs of a topic created with `overrides`, sorted by name, as Kafka's
-/// controller reports them (`KafkaConfigSchema.resolveEffectiveTopicConfigs`): an override as
-/// given, else the first synonym set in `server.properties` (converted to the topic's unit),
-/// else the topic default.
-pub fn creation_configs(
-    broker: &BrokerConfig,
-    overrides: &BTreeMap<String, String>,
-) -> Vec<CreationConfig> {
-    let statics = static_broker_configs(broker);
-    let mut entries: Vec<CreationConfig> = TOPIC_CONFIGS
-        .iter()
-        .map(|def| {
-            if let Some(value) = overrides.get(def.name) {
-                return CreationConfig {
-                    name: def.name,
-                    value: Some(value.clone()),
-                    source: ConfigSource::TopicConfig,
-                };
-            }
-            def.synonyms
-                .iter()
-                .find_map(|s| {
-                    statics.get(s.name).map(|raw| CreationConfig {
-                        name: def.name,
-                        value: Some(s.unit.convert(raw)),
-                        source: ConfigSource::StaticBroker,
-                    })
-                })
-                .unwrap_or(CreationConfig {
-                    name: def.name,
-                    value: Some(def.default.to_string()),
-                    source: ConfigSource::Default,
-                })
-        })
-        .collect();
-    entries.sort_by_key(|e| e.name);
-    entries
 }
 
 #[cfg(test)]

@@ -32,6 +32,19 @@ pub const BROKER_APIS: &[ApiRange] = &[
     range(ApiKey::IncrementalAlterConfigs, 0, 1),
     range(ApiKey::DescribeCluster, 0, 2),
     range(ApiKey::DescribeTopicPartitions, 0, 0),
+    // The classic group coordinator; KIP-848's ConsumerGroupHeartbeat/Describe are left out, so
+    // clients and tools use these.
+    range(ApiKey::OffsetCommit, 2, 9),
+    range(ApiKey::OffsetFetch, 1, 9),
+    range(ApiKey::FindCoordinator, 0, 6),
+    range(ApiKey::JoinGroup, 0, 9),
+    range(ApiKey::Heartbeat, 0, 4),
+    range(ApiKey::LeaveGroup, 0, 5),
+    range(ApiKey::SyncGroup, 0, 5),
+    range(ApiKey::DescribeGroups, 0, 6),
+    range(ApiKey::ListGroups, 0, 5),
+    range(ApiKey::DeleteGroups, 0, 2),
+    range(ApiKey::OffsetDelete, 0, 0),
 ];
 
 /// The lowest Produce version the broker really accepts (v0–2 carry old message formats).
@@ -71,6 +84,6 @@ mod tests {
         assert!(broker_accepts(ApiKey::Produce, 3));
         assert!(!broker_accepts(ApiKey::Produce, 2));
         assert!(!broker_accepts(ApiKey::Fetch, 3));
-        assert!(!broker_accepts(ApiKey::JoinGroup, 0));
+        assert!(!broker_accepts(ApiKey::ConsumerGroupHeartbeat, 0));
     }
 }

@@ -217,6 +217,9 @@ async fn request_level_produce_errors() {
         .send(produce_request("e", 0, one(), 2), PRODUCE_V)
         .await;
     assert_eq!(response.responses[0].partition_responses[0].error_code, 21);
+    // The oldest accepted version answers too (its response lacks the newer fields).
+    let response = client.send(produce_request("e", 0, one(), 1), 3).await;
+    assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
     let response = client
         .send(produce_request("nope", 0, one(), 1), PRODUCE_V)
         .await;
@@ -225,6 +228,17 @@ async fn request_level_produce_errors() {
         .send(produce_request("e", 7, one(), 1), PRODUCE_V)
         .await;
     assert_eq!(response.responses[0].partition_responses[0].error_code, 3);
+    // A timestamp an hour and more in the future: INVALID_TIMESTAMP, with record errors from v8
+    // and without them (not encodable) before.
+    let future = || batch(&["f"], now() + 7_200_000, None, Compression::None);
+    for version in [3, 7, 8] {
+        let response = client
+            .send(produce_request("e", 0, future(), 1), version)
+            .await;
+        let p = &response.responses[0].partition_responses[0];
+        assert_eq!(p.error_code, 32);
+        assert_eq!(p.record_errors.is_empty(), version < 8);
+    }
     // Two batches in one partition's records.
     let two = [one(), one()].concat();
     let response = client
@@ -392,6 +406,8 @@ async fn list_offsets_sentinels_and_timestamps() {
         offset_for(&mut client, "lo", base + 10_001, 7).await,
         (0, -1, -1)
     );
+    // v1 has no leader epoch in its response.
+    assert_eq!(offset_for(&mut client, "lo", -1, 1).await, (0, 4, -1));
     let response = client.send(list_offsets("lo", &[-1, -2]), 7).await;
     assert_eq!(response.topics[0].partitions[1].error_code, 42);
     assert_eq!(offset_for(&mut client, "missing", -1, 7).await.0, 3);

@@ -74,7 +74,7 @@ async fn create_list_describe_alter_delete() {
         &out,
         0,
         &format!(
-            "Topic: orders\tTopicId: {id}\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: \n\
+            "Topic: orders\tTopicId: {id}\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: min.insync.replicas=1\n\
              \tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n\
              \tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n"
         ),

@@ -1,8 +1,9 @@
 //! DescribeConfigs (key 32, v1–4), as Apache's broker answers it (`ConfigHelper`): TOPIC
 //! resources list every topic config with value, source, synonyms (when asked), type (v3+) and
 //! documentation (when asked); the BROKER resource lists this broker's configs ("" lists the
-//! dynamic cluster defaults, of which this broker has none); BROKER_LOGGER lists the root
-//! logger. Entries come in Apache's order. Other resource types are refused.
+//! dynamic cluster-wide defaults); BROKER_LOGGER lists the root logger. Entries come in
+//! Apache's order. GROUP and CLIENT_METRICS resources are refused one by one; an unknown
+//! resource type fails the whole request, as in Kafka.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
@@ -41,11 +42,34 @@ pub(super) mod resource_type {
 /// The one logger this broker has, and its level (it logs INFO and above).
 const ROOT_LOGGER: (&str, &str) = ("root", "INFO");
 
+/// Kafka's default message for INVALID_REQUEST.
+const INVALID_REQUEST_MESSAGE: &str = "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.";
+
 pub async fn handle(
     broker: &Broker,
     ctx: &RequestContext,
     request: DescribeConfigsRequest,
 ) -> DescribeConfigsResponse {
+    if request
+        .resources
+        .iter()
+        .any(|r| resource_type::name(r.resource_type) == "UNKNOWN")
+    {
+        // Kafka refuses the whole request when a resource type is unknown: every resource gets
+        // INVALID_REQUEST with the default message.
+        let results = request
+            .resources
+            .iter()
+            .map(|r| {
+                DescribeConfigsResult::default()
+                    .with_resource_type(r.resource_type)
+                    .with_resource_name(r.resource_name.clone())
+                    .with_error_code(ResponseError::InvalidRequest.code())
+                    .with_error_message(Some(StrBytes::from_static_str(INVALID_REQUEST_MESSAGE)))
+            })
+            .collect();
+        return DescribeConfigsResponse::default().with_results(results);
+    }
     let results = request
         .resources
         .iter()
@@ -109,8 +133,7 @@ fn describe(
         }
         resource_type::BROKER => {
             if name.is_empty() {
-                // Only dynamic cluster-wide defaults are listed here; this broker has none.
-                return Ok(Vec::new());
+                return Ok(topic_config::describe_cluster_defaults(&broker.config));
             }
             if broker_id(name)? != node_id {
                 return Err(invalid_request(format!(

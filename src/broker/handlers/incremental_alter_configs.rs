@@ -75,7 +75,9 @@ pub(super) fn duplicate_resources<'a>(keys: impl Iterator<Item = (i8, &'a str)>)
     for key in &keys {
         *counts.entry(*key).or_default() += 1;
     }
-    keys.iter().map(|key| counts[key] > 1).collect()
+    keys.iter()
+        .map(|key| counts.get(key).is_some_and(|n| *n > 1))
+        .collect()
 }
 
 pub(super) fn duplicate_resource_error() -> TopicError {
@@ -130,8 +132,9 @@ pub(super) fn alter_broker(
     if set_keys.is_empty() {
         return Ok(());
     }
+    // Kafka prints the keys as a Java set.
     Err(invalid_request(format!(
-        "Cannot update these configs dynamically: Set({})",
+        "Cannot update these configs dynamically: [{}]",
         set_keys.join(", ")
     )))
 }
@@ -187,25 +190,25 @@ fn alter(
         .collect();
     check_keys_and_nulls(configs.iter().map(|c| c.name.as_str()), nulls)?;
     let name = resource.resource_name.as_str();
+    let unknown_op = configs
+        .iter()
+        .find(|c| !(op::SET..=op::SUBTRACT).contains(&c.config_operation));
     match resource.resource_type {
-        resource_type::TOPIC | resource_type::BROKER => {
-            if let Some(unknown) = configs
-                .iter()
-                .find(|c| !(op::SET..=op::SUBTRACT).contains(&c.config_operation))
-            {
+        // Kafka's controller fails on an operation it does not know, without a message.
+        resource_type::TOPIC if unknown_op.is_some() => Err(TopicError {
+            code: ResponseError::UnknownServerError.code(),
+            message: None,
+        }),
+        resource_type::TOPIC => alter_topic(broker, name, validate_only, |current| {
+            apply_ops(current, configs)
+        }),
+        resource_type::BROKER => {
+            if let Some(unknown) = unknown_op {
                 return Err(invalid_request(format!(
                     "Unknown operations type {}",
                     unknown.config_operation
                 )));
             }
-        }
-        _ => {}
-    }
-    match resource.resource_type {
-        resource_type::TOPIC => alter_topic(broker, name, validate_only, |current| {
-            apply_ops(current, configs)
-        }),
-        resource_type::BROKER => {
             let set_keys: Vec<&str> = configs
                 .iter()
                 .filter(|c| c.config_operation != op::DELETE)

@@ -20,6 +20,8 @@ pub const MAX_TIMESTAMP: i64 = -3;
 pub const EARLIEST_LOCAL: i64 = -4;
 pub const LATEST_TIERED: i64 = -5;
 
+/// First version whose response carries `leader_epoch`.
+const LEADER_EPOCH_MIN_VERSION: i16 = 4;
 /// The lowest request version at which each sentinel is allowed.
 const MAX_TIMESTAMP_MIN_VERSION: i16 = 7;
 const EARLIEST_LOCAL_MIN_VERSION: i16 = 8;
@@ -58,16 +60,23 @@ pub async fn handle(
                         }
                     };
                     let entry = ListOffsetsPartitionResponse::default().with_partition_index(index);
-                    match result {
-                        Ok((offset, timestamp, epoch)) => entry
-                            .with_offset(offset)
-                            .with_timestamp(timestamp)
-                            .with_leader_epoch(epoch),
-                        Err(error) => entry
-                            .with_error_code(error.code())
-                            .with_offset(UNKNOWN)
-                            .with_timestamp(UNKNOWN)
-                            .with_leader_epoch(NO_EPOCH),
+                    let (entry, epoch) = match result {
+                        Ok((offset, timestamp, epoch)) => {
+                            (entry.with_offset(offset).with_timestamp(timestamp), epoch)
+                        }
+                        Err(error) => (
+                            entry
+                                .with_error_code(error.code())
+                                .with_offset(UNKNOWN)
+                                .with_timestamp(UNKNOWN),
+                            NO_EPOCH,
+                        ),
+                    };
+                    // Older versions have no leader epoch field and refuse to encode one.
+                    if ctx.api_version >= LEADER_EPOCH_MIN_VERSION {
+                        entry.with_leader_epoch(epoch)
+                    } else {
+                        entry
                     }
                 })
                 .collect();

@@ -73,7 +73,10 @@ pub async fn handle(
 
 /// The advertised listener of the listener this connection came in on (matched by local port),
 /// else the first advertised listener.
-fn advertised_listener<'a>(broker: &'a Broker, ctx: &RequestContext) -> Option<&'a Listener> {
+pub(super) fn advertised_listener<'a>(
+    broker: &'a Broker,
+    ctx: &RequestContext,
+) -> Option<&'a Listener> {
     let config = &broker.config;
     config
         .listeners
@@ -90,7 +93,7 @@ fn advertised_listener<'a>(broker: &'a Broker, ctx: &RequestContext) -> Option<&
 
 /// An advertised host that is empty or a wildcard (`0.0.0.0`, `::`) is not reachable; answer with
 /// the address the client connected to instead.
-fn advertised_host(host: &str, ctx: &RequestContext) -> String {
+pub(super) fn advertised_host(host: &str, ctx: &RequestContext) -> String {
     if host.is_empty() || host == "0.0.0.0" || host == "::" {
         ctx.local.ip().to_string()
     } else {

@@ -5,16 +5,28 @@ mod alter_configs;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_groups;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_groups;
 mod describe_topic_partitions;
 mod fetch;
+mod find_coordinator;
+mod group_support;
+mod heartbeat;
 mod incremental_alter_configs;
 mod init_producer_id;
+mod join_group;
+mod leave_group;
+mod list_groups;
 mod list_offsets;
 mod metadata;
+mod offset_commit;
+mod offset_delete;
+mod offset_fetch;
 mod produce;
+mod sync_group;
 
 use std::net::SocketAddr;
 
@@ -93,6 +105,17 @@ pub async fn dispatch(broker: &Broker, ctx: &RequestContext, body: Bytes) -> Out
             )
         }
         ApiKey::DescribeCluster => serve!(DescribeClusterRequest, describe_cluster::handle),
+        ApiKey::FindCoordinator => serve!(FindCoordinatorRequest, find_coordinator::handle),
+        ApiKey::JoinGroup => serve!(JoinGroupRequest, join_group::handle),
+        ApiKey::SyncGroup => serve!(SyncGroupRequest, sync_group::handle),
+        ApiKey::Heartbeat => serve!(HeartbeatRequest, heartbeat::handle),
+        ApiKey::LeaveGroup => serve!(LeaveGroupRequest, leave_group::handle),
+        ApiKey::OffsetCommit => serve!(OffsetCommitRequest, offset_commit::handle),
+        ApiKey::OffsetFetch => serve!(OffsetFetchRequest, offset_fetch::handle),
+        ApiKey::OffsetDelete => serve!(OffsetDeleteRequest, offset_delete::handle),
+        ApiKey::ListGroups => serve!(ListGroupsRequest, list_groups::handle),
+        ApiKey::DescribeGroups => serve!(DescribeGroupsRequest, describe_groups::handle),
+        ApiKey::DeleteGroups => serve!(DeleteGroupsRequest, delete_groups::handle),
         ApiKey::DescribeTopicPartitions => {
             let request: DescribeTopicPartitionsRequest = match decode_body(body, ctx.api_version) {
                 Ok(request) => request,

@@ -21,6 +21,8 @@ const ADMIN_CLIENT_ID: &str = "__admin_client";
 const ZSTD_MIN_VERSION: i16 = 7;
 /// The zstd compression codec id in batch attributes.
 const ZSTD_CODEC: i16 = 4;
+/// First Produce version whose response carries `record_errors` and `error_message`.
+const RECORD_ERRORS_MIN_VERSION: i16 = 8;
 /// First Produce version that names topics by id.
 const TOPIC_ID_MIN_VERSION: i16 = 13;
 const UNKNOWN: i64 = -1;
@@ -62,8 +64,12 @@ pub async fn handle(broker: &Broker, ctx: &RequestContext, request: ProduceReque
                         .with_base_offset(done.base_offset)
                         .with_log_append_time_ms(done.log_append_time_ms)
                         .with_log_start_offset(done.log_start_offset),
-                    Err(e) => {
+                    Err(mut e) => {
                         any_error = true;
+                        if version < RECORD_ERRORS_MIN_VERSION {
+                            e.message = None;
+                            e.record_errors.clear();
+                        }
                         entry
                             .with_error_code(e.error_code)
                             .with_base_offset(UNKNOWN)

@@ -1,11 +1,13 @@
 //! The BROKER resource of `DescribeConfigs`: the broker configs this broker honours (its core
 //! settings and every broker-level synonym of a topic config), with their effective values,
 //! sources and synonym chains as Apache's `ConfigHelper` reports them, plus every other key given
-//! in `server.properties`. Read-only data; this broker has no dynamic broker configs.
+//! in `server.properties`; and the cluster-wide dynamic defaults (resource name ""). Read-only:
+//! this broker changes no broker config at run time.
 
 use std::collections::BTreeMap;
 
-use super::{synonym_chain, ConfigSource, ConfigType, DescribedConfig, TOPIC_CONFIGS};
+use super::describe::{synonym_chain, BrokerSources};
+use super::{ConfigSource, ConfigType, DescribedConfig, TOPIC_CONFIGS};
 use crate::broker::config::{BrokerConfig, Listener};
 
 /// What `process.roles` means for this broker: it is its own controller.
@@ -15,7 +17,10 @@ const PROCESS_ROLES: &str = "broker,controller";
 struct CoreConfig {
     name: &'static str,
     config_type: ConfigType,
+    /// Kafka's built-in default (`None`: the key has none, e.g. it is required).
     default: Option<&'static str>,
+    /// Whether Kafka can update it at run time (reported as `read_only: false`).
+    dynamic: bool,
     /// `None`: the broker has no value (as Kafka when the key is not set).
     value: fn(&BrokerConfig) -> Option<String>,
     documentation: &'static str,
@@ -32,7 +37,8 @@ static CORE_CONFIGS: &[CoreConfig] = &[
     CoreConfig {
         name: "node.id",
         config_type: ConfigType::Int,
-        default: Some("-1"),
+        default: None,
+        dynamic: false,
         value: |b| Some(b.node_id.to_string()),
         documentation: "The id of this node.",
     },
@@ -40,27 +46,31 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "broker.id",
         config_type: ConfigType::Int,
         default: Some("-1"),
+        dynamic: false,
         value: |b| Some(b.node_id.to_string()),
         documentation: "The id of this broker (the same as node.id).",
     },
     CoreConfig {
         name: "process.roles",
         config_type: ConfigType::List,
-        default: Some(""),
+        default: None,
+        dynamic: false,
         value: |_| Some(PROCESS_ROLES.to_string()),
         documentation: "The roles this node plays; this broker is always its own controller.",
     },
     CoreConfig {
         name: "listeners",
-        config_type: ConfigType::String,
+        config_type: ConfigType::List,
         default: Some("PLAINTEXT://:9092"),
+        dynamic: true,
         value: |b| Some(listeners(&b.listeners)),
         documentation: "The addresses the broker listens on.",
     },
     CoreConfig {
         name: "advertised.listeners",
-        config_type: ConfigType::String,
+        config_type: ConfigType::List,
         default: None,
+        dynamic: false,
         value: |b| {
             b.raw
                 .contains_key("advertised.listeners")
@@ -72,6 +82,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "log.dirs",
         config_type: ConfigType::List,
         default: None,
+        dynamic: false,
         value: |b| Some(b.log_dir.display().to_string()),
         documentation: "The directories that hold the log data.",
     },
@@ -79,6 +90,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "num.partitions",
         config_type: ConfigType::Int,
         default: Some("1"),
+        dynamic: false,
         value: |b| Some(b.num_partitions.to_string()),
         documentation: "The partition count of topics created without one.",
     },
@@ -86,6 +98,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "default.replication.factor",
         config_type: ConfigType::Int,
         default: Some("1"),
+        dynamic: false,
         value: |b| Some(b.default_replication_factor.to_string()),
         documentation: "The replication factor of topics created without one.",
     },
@@ -93,6 +106,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "auto.create.topics.enable",
         config_type: ConfigType::Boolean,
         default: Some("true"),
+        dynamic: false,
         value: |b| Some(b.auto_create_topics_enable.to_string()),
         documentation: "Whether a Metadata request for an unknown topic creates it.",
     },
@@ -100,6 +114,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "delete.topic.enable",
         config_type: ConfigType::Boolean,
         default: Some("true"),
+        dynamic: false,
         value: |b| Some(b.delete_topic_enable.to_string()),
         documentation: "Whether topics may be deleted.",
     },
@@ -107,6 +122,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "log.retention.check.interval.ms",
         config_type: ConfigType::Long,
         default: Some("300000"),
+        dynamic: false,
         value: |b| Some(b.log_retention_check_interval_ms.to_string()),
         documentation: "How often retention runs.",
     },
@@ -114,6 +130,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "socket.request.max.bytes",
         config_type: ConfigType::Int,
         default: Some("104857600"),
+        dynamic: false,
         value: |b| Some(b.socket_request_max_bytes.to_string()),
         documentation: "The largest request the broker accepts.",
     },
@@ -121,6 +138,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "group.initial.rebalance.delay.ms",
         config_type: ConfigType::Int,
         default: Some("3000"),
+        dynamic: false,
         value: |b| Some(b.group_initial_rebalance_delay_ms.to_string()),
         documentation: "How long a new group waits for more members before its first rebalance.",
     },
@@ -128,6 +146,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "offsets.topic.replication.factor",
         config_type: ConfigType::Short,
         default: Some("3"),
+        dynamic: false,
         value: |b| Some(b.offsets_topic_replication_factor.to_string()),
         documentation:
             "The replication factor of the offsets topic (one replica on a single node).",
@@ -136,6 +155,7 @@ static CORE_CONFIGS: &[CoreConfig] = &[
         name: "offsets.topic.num.partitions",
         config_type: ConfigType::Int,
         default: Some("50"),
+        dynamic: false,
         value: |b| Some(b.offsets_topic_num_partitions.to_string()),
         documentation: "The partition count of the offsets topic.",
     },
@@ -168,7 +188,7 @@ fn synonym_group(name: &str) -> Vec<(&'static str, Option<&'static str>)> {
 
 /// One broker-level entry, its synonym chain computed as Kafka does when describing `name`.
 fn entry(
-    statics: &BTreeMap<String, String>,
+    sources: &BrokerSources,
     name: &str,
     value: Option<String>,
     default: Option<&'static str>,
@@ -180,7 +200,7 @@ fn entry(
     if group.is_empty() {
         group.push((name, default));
     }
-    let chain = synonym_chain(statics, &group, name);
+    let chain = synonym_chain(sources, &group, name);
     let is_sensitive = match config_type {
         Some(t) => t == ConfigType::Password,
         // Kafka treats a key of unknown type as possibly sensitive; this broker only hides
@@ -199,21 +219,60 @@ fn entry(
     }
 }
 
+/// The type and documentation of the broker-level synonym `name` of a topic config.
+fn synonym_details(name: &str) -> Option<(ConfigType, &'static str)> {
+    TOPIC_CONFIGS.iter().find_map(|def| {
+        let synonym = def.synonyms.iter().find(|s| s.name == name)?;
+        let config_type = if synonym.unit == super::Unit::Same {
+            def.config_type
+        } else {
+            ConfigType::Int
+        };
+        Some((config_type, def.documentation))
+    })
+}
+
+/// The cluster-wide dynamic defaults, as `DescribeConfigs` on the BROKER resource "" lists them.
+pub fn describe_cluster_defaults(broker: &BrokerConfig) -> Vec<DescribedConfig> {
+    let sources = BrokerSources::of(broker);
+    sources
+        .dynamic
+        .iter()
+        .map(|(name, value)| {
+            let details = synonym_details(name);
+            let mut described = entry(
+                &sources,
+                name,
+                Some(value.clone()),
+                None,
+                details.map(|d| d.0),
+                false,
+                details.map(|d| d.1),
+            );
+            // Describing cluster defaults, Kafka keeps only the dynamic cluster-level synonyms.
+            described
+                .synonyms
+                .retain(|s| s.source == ConfigSource::DynamicDefaultBroker);
+            described
+        })
+        .collect()
+}
+
 /// Every broker config of this broker, as `DescribeConfigs` on its BROKER resource reports it
 /// (unordered; see [`super::apache_order`]).
 pub fn describe_broker(broker: &BrokerConfig) -> Vec<DescribedConfig> {
-    let statics = super::static_broker_configs(broker);
+    let sources = BrokerSources::of(broker);
     let mut entries = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for core in CORE_CONFIGS {
         seen.insert(core.name.to_string());
         entries.push(entry(
-            &statics,
+            &sources,
             core.name,
             (core.value)(broker),
             core.default,
             Some(core.config_type),
-            true,
+            !core.dynamic,
             Some(core.documentation),
         ));
     }
@@ -227,14 +286,16 @@ pub fn describe_broker(broker: &BrokerConfig) -> Vec<DescribedConfig> {
             } else {
                 ConfigType::Int
             };
-            let value = statics
+            let value = sources
+                .dynamic
                 .get(synonym.name)
+                .or_else(|| sources.statics.get(synonym.name))
                 .map(|v| super::java::trim(v).to_string())
                 .or_else(|| synonym.default.map(str::to_string));
             // Kafka updates the first synonym of each topic config dynamically; the others are
             // read-only. This broker updates none, but reports Kafka's flags.
             entries.push(entry(
-                &statics,
+                &sources,
                 synonym.name,
                 value,
                 synonym.default,
@@ -247,7 +308,7 @@ pub fn describe_broker(broker: &BrokerConfig) -> Vec<DescribedConfig> {
     for (name, value) in &broker.raw {
         if seen.insert(name.clone()) {
             entries.push(entry(
-                &statics,
+                &sources,
                 name,
                 Some(value.clone()),
                 None,

@@ -1,7 +1,7 @@
 //! The few Java and Scala behaviours that leak into Kafka's config answers: `String.trim`,
 //! `Integer.parseInt` / `Long.parseLong` / `Double.parseDouble`, `Double.toString`,
-//! `String.hashCode`, and the iteration order of a Scala 2.13 `mutable.HashMap` (the order in
-//! which Apache's broker lists `DescribeConfigs` entries). Pure functions; no Kafka knowledge.
+//! `String.hashCode`, and the iteration order of a `java.util.HashMap` (the order in which
+//! Apache's broker lists `DescribeConfigs` entries). Pure functions; no Kafka knowledge.
 
 /// `String.trim()`: strips every char at or below U+0020 from both ends (not Unicode whitespace).
 pub fn trim(value: &str) -> &str {
@@ -122,27 +122,22 @@ pub fn string_hash(value: &str) -> i32 {
     })
 }
 
-/// A Scala 2.13 `mutable.HashMap` starts with 16 buckets.
-const SCALA_INITIAL_BUCKETS: usize = 16;
-/// ... and doubles when it holds this fraction of its bucket count.
-const SCALA_LOAD_FACTOR: f64 = 0.75;
+/// A `java.util.HashMap` starts with 16 buckets ...
+const JAVA_INITIAL_BUCKETS: usize = 16;
+/// ... and doubles once it holds more than this fraction of its bucket count.
+const JAVA_LOAD_FACTOR: f64 = 0.75;
 
-/// Sorts `names` into the order a Scala 2.13 `mutable.HashMap` built from them iterates: by
-/// bucket (`improveHash(hashCode) & (buckets - 1)`), then by improved hash within a bucket.
-pub fn scala_hash_map_order<T: AsRef<str>>(names: &mut [T]) {
-    let mut buckets = SCALA_INITIAL_BUCKETS;
-    // The table grows while inserting the n-th entry would reach the threshold.
-    while names.len() as f64 >= (buckets as f64 * SCALA_LOAD_FACTOR).floor() {
+/// Sorts `names` into the order a `java.util.HashMap` filled with them (in the given order)
+/// iterates: by bucket (`(h ^ (h >>> 16)) & (buckets - 1)`), insertion order within a bucket.
+pub fn java_hash_map_order<T: AsRef<str>>(names: &mut [T]) {
+    let mut buckets = JAVA_INITIAL_BUCKETS;
+    while names.len() as f64 > buckets as f64 * JAVA_LOAD_FACTOR {
         buckets *= 2;
     }
-    let improved = |name: &str| {
-        let h = string_hash(name);
-        h ^ ((h as u32) >> 16) as i32
-    };
     let mask = buckets - 1;
     names.sort_by_key(|name| {
-        let hash = improved(name.as_ref());
-        ((hash as u32 as usize) & mask, hash)
+        let h = string_hash(name.as_ref()) as u32;
+        ((h ^ (h >> 16)) as usize) & mask
     });
 }
 
@@ -211,9 +206,10 @@ mod tests {
     }
 
     #[test]
-    fn orders_like_a_scala_hash_map() {
-        let mut names = vec!["b", "a", "c"];
-        scala_hash_map_order(&mut names);
-        assert_eq!(names, vec!["a", "b", "c"]);
+    fn orders_like_a_java_hash_map() {
+        let mut names = vec!["b", "a", "c", "q"];
+        // "a" and "q" share bucket 1 (97 & 15 == 113 & 15); insertion order decides.
+        java_hash_map_order(&mut names);
+        assert_eq!(names, vec!["a", "q", "b", "c"]);
     }
 }

@@ -173,7 +173,24 @@ fn described<'a>(entries: &'a [DescribedConfig], name: &str) -> &'a DescribedCon
 fn fresh_topic_reports_every_config_as_default() {
     let entries = describe_topic(&broker(), &BTreeMap::new());
     assert_eq!(entries.len(), 33);
-    assert!(entries.iter().all(|e| e.source == ConfigSource::Default));
+    // Apache's cluster-level min.insync.replicas (stored when ELR is enabled) is the exception.
+    assert!(entries
+        .iter()
+        .all(|e| (e.source == ConfigSource::Default) != (e.name == "min.insync.replicas")));
+    let min_isr = described(&entries, "min.insync.replicas");
+    assert_eq!(min_isr.source, ConfigSource::DynamicDefaultBroker);
+    let chain: Vec<_> = min_isr
+        .synonyms
+        .iter()
+        .map(|s| (s.name.as_str(), s.value.as_deref(), s.source.id()))
+        .collect();
+    assert_eq!(
+        chain,
+        vec![
+            ("min.insync.replicas", Some("1"), 3),
+            ("min.insync.replicas", Some("1"), 5)
+        ]
+    );
     let expect = [
         ("cleanup.policy", "delete", 7),
         ("compression.type", "producer", 2),
@@ -294,6 +311,57 @@ fn creation_echo_walks_every_synonym() {
     );
     assert_eq!(find("cleanup.policy").source, ConfigSource::TopicConfig);
     assert_eq!(find("segment.bytes").source, ConfigSource::Default);
+    assert_eq!(
+        find("min.insync.replicas").source,
+        ConfigSource::DynamicDefaultBroker
+    );
+}
+
+#[test]
+fn cluster_defaults_hold_the_static_min_insync_replicas() {
+    let mut b = broker();
+    b.raw.insert("min.insync.replicas".into(), " 2 ".into());
+    let entries = describe_cluster_defaults(&b);
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(
+        (
+            e.name.as_str(),
+            e.value.as_deref(),
+            e.source,
+            e.config_type,
+            e.read_only
+        ),
+        (
+            "min.insync.replicas",
+            Some("2"),
+            ConfigSource::DynamicDefaultBroker,
+            3,
+            false
+        )
+    );
+    assert_eq!(e.synonyms.len(), 1);
+    let topic = describe_topic(&b, &BTreeMap::new());
+    assert_eq!(
+        described(&topic, "min.insync.replicas").value.as_deref(),
+        Some("2")
+    );
+}
+
+#[test]
+fn apache_lists_topic_configs_in_its_recorded_order() {
+    let mut entries = describe_topic(&broker(), &BTreeMap::new());
+    apache_order(&mut entries);
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names[..3],
+        [
+            "compression.type",
+            "remote.log.delete.on.disable",
+            "leader.replication.throttled.replicas"
+        ]
+    );
+    assert_eq!(names[32], "segment.index.bytes");
 }
 
 #[test]
