@@ -351,6 +351,11 @@ impl ApacheCluster {
             .join(",")
     }
 
+    /// The end of one node's log (WARN and above), for failure messages.
+    pub fn log_tail(&self, node_id: i32) -> String {
+        tail(&self.node(node_id).log())
+    }
+
     pub fn node(&self, node_id: i32) -> &ApacheNode {
         self.nodes
             .iter()

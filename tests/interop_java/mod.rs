@@ -54,6 +54,7 @@ async fn java_scenarios_pass_against_apache_kafka() {
     assert_eq!(
         out.code,
         Some(0),
-        "the Java client against Apache Kafka:\n{out}"
+        "the Java client against Apache Kafka:\n{out}\n-- the broker's log ends:\n{}",
+        broker.log_tail(1)
     );
 }

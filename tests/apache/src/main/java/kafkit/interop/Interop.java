@@ -73,6 +73,7 @@ public final class Interop {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final long CONSUME_DEADLINE_MS = 30_000;
     private static final long DELETE_DEADLINE_MS = 15_000;
+    private static final long TOPIC_READY_DEADLINE_MS = 15_000;
     /** A fixed epoch-millisecond base so by-timestamp lookups have known answers. */
     private static final long BASE_TIMESTAMP = 1_700_000_000_000L;
     private static final int RECORDS_PER_CODEC = 300;
@@ -158,6 +159,8 @@ public final class Interop {
                     "cleanup.policy", "compact", "retention.ms", "3600000"))));
             created.all().get();
             check(true, "createTopics " + a + " (3 partitions) and " + b + " (compact)", "");
+            awaitTopic(admin, a);
+            awaitTopic(admin, b);
             equal(3, created.numPartitions(a).get(), "createTopics result: numPartitions of " + a);
             equal(1, created.replicationFactor(a).get(), "createTopics result: replicationFactor");
             Uuid idA = created.topicId(a).get();
@@ -201,6 +204,7 @@ public final class Interop {
             }
 
             admin.createPartitions(Map.of(a, NewPartitions.increaseTo(4))).all().get();
+            awaitPartitions(admin, a, 4);
             equal(4, admin.describeTopics(List.of(a)).allTopicNames().get().get(a)
                 .partitions().size(), "createPartitions increases " + a + " to 4");
 
@@ -212,6 +216,46 @@ public final class Interop {
             expectFailure(admin.deleteTopics(List.of("interop-never-" + suffix)).all(),
                 UnknownTopicOrPartitionException.class, null, "deleteTopics of an unknown topic");
         }
+    }
+
+    /**
+     * Waits until {@code topic} is described with a leader for every partition. Apache's
+     * createTopics answers once the controller has committed the topic; its brokers learn of it
+     * a moment later, and a request in between gets UNKNOWN_TOPIC_OR_PARTITION. Clients handle
+     * that by retrying, as this does; on kafkit's broker it returns at once.
+     */
+    private static void awaitTopic(Admin admin, String topic) throws Exception {
+        long deadline = System.currentTimeMillis() + TOPIC_READY_DEADLINE_MS;
+        while (true) {
+            try {
+                TopicDescription d =
+                    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                if (d.partitions().stream().allMatch(p -> p.leader() != null)) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+                    || System.currentTimeMillis() >= deadline) {
+                    throw e;
+                }
+            }
+            if (System.currentTimeMillis() >= deadline) {
+                throw new IllegalStateException(topic + " has partitions without a leader after "
+                    + TOPIC_READY_DEADLINE_MS + " ms");
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /** Waits until {@code topic} is described with {@code count} partitions (see awaitTopic). */
+    private static void awaitPartitions(Admin admin, String topic, int count) throws Exception {
+        long deadline = System.currentTimeMillis() + TOPIC_READY_DEADLINE_MS;
+        while (admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
+                   .partitions().size() < count
+               && System.currentTimeMillis() < deadline) {
+            Thread.sleep(POLL.toMillis());
+        }
+        awaitTopic(admin, topic);
     }
 
     private void awaitGone(Admin admin, String... topics) throws Exception {
@@ -235,6 +279,7 @@ public final class Interop {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
                 .configs(Map.of("retention.ms", "12345")))).all().get();
+            awaitTopic(admin, topic);
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             ConfigEntry retention = config.get("retention.ms");
@@ -262,14 +307,14 @@ public final class Interop {
                 new AlterConfigOp(new ConfigEntry("retention.ms", "54321"), AlterConfigOp.OpType.SET),
                 new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"),
                     AlterConfigOp.OpType.SET)))).all().get();
-            config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            config = awaitConfig(admin, resource, "retention.ms", "54321");
             equal("54321", value(config, "retention.ms"), "incrementalAlterConfigs SET retention.ms");
             equal("compact", value(config, "cleanup.policy"),
                 "incrementalAlterConfigs SET cleanup.policy");
             admin.incrementalAlterConfigs(Map.of(resource, List.of(
                 new AlterConfigOp(new ConfigEntry("retention.ms", ""), AlterConfigOp.OpType.DELETE))))
                 .all().get();
-            config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            config = awaitConfig(admin, resource, "retention.ms", "604800000");
             ConfigEntry reverted = config.get("retention.ms");
             equal("604800000", reverted == null ? null : reverted.value(),
                 "incrementalAlterConfigs DELETE restores the default retention.ms");
@@ -293,6 +338,7 @@ public final class Interop {
         long[][] batches = {{10, 20, 50}, {30, 40, 45}};
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            awaitTopic(admin, topic);
             equal(-1L, offsetFor(admin, tp, OffsetSpec.maxTimestamp()).offset(),
                 "maxTimestamp of an empty partition");
             try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
@@ -330,6 +376,23 @@ public final class Interop {
         }
     }
 
+    /**
+     * Describes {@code resource} until {@code name} has {@code expected} (or the deadline passes:
+     * the caller's check then reports what it has). Apache's brokers apply a config change a
+     * moment after the controller acknowledged it.
+     */
+    private static Config awaitConfig(Admin admin, ConfigResource resource, String name,
+                                      String expected) throws Exception {
+        long deadline = System.currentTimeMillis() + TOPIC_READY_DEADLINE_MS;
+        while (true) {
+            Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            if (expected.equals(value(config, name)) || System.currentTimeMillis() >= deadline) {
+                return config;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
     private static ListOffsetsResultInfo offsetFor(Admin admin, TopicPartition tp, OffsetSpec spec)
         throws Exception {
         return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get();
@@ -346,6 +409,7 @@ public final class Interop {
         int partitions = 3;
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            awaitTopic(admin, topic);
         }
         Random random = new Random(codec.hashCode());
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
