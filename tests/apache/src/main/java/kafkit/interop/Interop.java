@@ -21,6 +21,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
@@ -32,6 +34,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,9 +44,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
@@ -55,7 +60,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Apache Kafka 4.4 as the control that proves these expectations are Apache's behaviour.
  *
  * <p>Usage: {@code Interop <bootstrap-servers> <scenario>...} with scenarios
- * {@code admin-topics}, {@code describe-configs}, {@code list-offsets},
+ * {@code admin-topics}, {@code describe-configs}, {@code list-offsets}, {@code groups}
+ * (a classic-protocol consumer group and the admin group APIs), {@code consumer-protocol}
+ * (KIP-848 {@code group.protocol=consumer}: works, or fails with UnsupportedVersionException),
  * {@code produce-consume[:codec,...]} (default: every codec) or {@code all}.
  *
  * <p>Every check prints one line, {@code ok - ...} or {@code FAIL - ...} with what was expected
@@ -117,6 +124,8 @@ public final class Interop {
                 case "admin-topics" -> adminTopics();
                 case "describe-configs" -> describeConfigs();
                 case "list-offsets" -> listOffsets();
+                case "groups" -> groups();
+                case "consumer-protocol" -> consumerProtocol();
                 case "produce-consume" -> {
                     String[] codecs = argument == null ? CODECS : argument.split(",");
                     for (String codec : codecs) {
@@ -127,6 +136,8 @@ public final class Interop {
                     adminTopics();
                     describeConfigs();
                     listOffsets();
+                    groups();
+                    consumerProtocol();
                     for (String codec : CODECS) {
                         produceConsume(codec);
                     }
@@ -398,6 +409,115 @@ public final class Interop {
         return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get();
     }
 
+    // ---------------------------------------------------------------- consumer groups
+
+    private static final int GROUP_RECORDS = 20;
+    private static final long GROUP_DEADLINE_MS = 30_000;
+
+    /** A topic with two partitions and {@link #GROUP_RECORDS} records, ready to consume. */
+    private String groupTopic(Admin admin, String name) throws Exception {
+        String topic = name + "-" + suffix;
+        admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+        awaitTopic(admin, topic);
+        try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
+            for (int i = 0; i < GROUP_RECORDS; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, null, bytes("v" + i)));
+            }
+            producer.flush();
+        }
+        return topic;
+    }
+
+    /** Polls until {@code count} records arrived or the deadline passed; returns how many. */
+    private static int pollCount(KafkaConsumer<byte[], byte[]> consumer, int count) {
+        long deadline = System.currentTimeMillis() + GROUP_DEADLINE_MS;
+        int total = 0;
+        while (total < count && System.currentTimeMillis() < deadline) {
+            total += consumer.poll(POLL).count();
+        }
+        return total;
+    }
+
+    @SuppressWarnings("deprecation") // listConsumerGroups: still Apache's tools' call in 4.x
+    private void groups() throws Exception {
+        String group = "interop-group-" + suffix;
+        try (Admin admin = admin()) {
+            String topic = groupTopic(admin, "interop-groups");
+            TopicPartition tp0 = new TopicPartition(topic, 0);
+            TopicPartition tp1 = new TopicPartition(topic, 1);
+            try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic")) {
+                consumer.subscribe(List.of(topic));
+                equal(GROUP_RECORDS, pollCount(consumer, GROUP_RECORDS),
+                    "classic group member read every record");
+                equal(Set.of(tp0, tp1), consumer.assignment(), "the member owns both partitions");
+                consumer.commitSync();
+                check(true, "commitSync", "");
+
+                ConsumerGroupDescription live =
+                    admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                equal(GroupState.STABLE, live.groupState(), "describeConsumerGroups: state");
+                equal(1, live.members().size(), "describeConsumerGroups: one member");
+                equal(Set.of(tp0, tp1), live.members().iterator().next().assignment()
+                    .topicPartitions(), "describeConsumerGroups: the member's assignment");
+                check(!live.isSimpleConsumerGroup(), "describeConsumerGroups: not simple", "");
+            }
+            Collection<ConsumerGroupListing> listed = admin.listConsumerGroups().all().get();
+            check(listed.stream().anyMatch(l -> l.groupId().equals(group)),
+                "listConsumerGroups has the group", "listed=" + listed);
+            ConsumerGroupDescription empty =
+                admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            equal(GroupState.EMPTY, empty.groupState(), "after close: state");
+            equal(0, empty.members().size(), "after close: no members");
+
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            equal((long) GROUP_RECORDS / 2, offset(committed, tp0), "committed offset of " + tp0);
+            equal((long) GROUP_RECORDS / 2, offset(committed, tp1), "committed offset of " + tp1);
+
+            admin.alterConsumerGroupOffsets(group, Map.of(tp0, new OffsetAndMetadata(1))).all()
+                .get();
+            committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            equal(1L, offset(committed, tp0), "alterConsumerGroupOffsets sets " + tp0);
+            admin.deleteConsumerGroupOffsets(group, Set.of(tp1)).all().get();
+            committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            equal(null, offset(committed, tp1), "deleteConsumerGroupOffsets removes " + tp1);
+            equal(1L, offset(committed, tp0), "deleteConsumerGroupOffsets keeps " + tp0);
+
+            admin.deleteConsumerGroups(List.of(group)).all().get();
+            listed = admin.listConsumerGroups().all().get();
+            check(listed.stream().noneMatch(l -> l.groupId().equals(group)),
+                "deleteConsumerGroups removes the group", "listed=" + listed);
+            admin.deleteTopics(List.of(topic)).all().get();
+        }
+    }
+
+    private static Long offset(Map<TopicPartition, OffsetAndMetadata> offsets, TopicPartition tp) {
+        OffsetAndMetadata o = offsets.get(tp);
+        return o == null ? null : o.offset();
+    }
+
+    /**
+     * KIP-848 ({@code group.protocol=consumer}). A broker without ConsumerGroupHeartbeat must
+     * make the client fail clearly (UnsupportedVersionException from poll), never hang.
+     */
+    private void consumerProtocol() throws Exception {
+        String group = "interop-848-" + suffix;
+        try (Admin admin = admin()) {
+            String topic = groupTopic(admin, "interop-848");
+            try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "consumer")) {
+                consumer.subscribe(List.of(topic));
+                try {
+                    int read = pollCount(consumer, GROUP_RECORDS);
+                    equal(GROUP_RECORDS, read, "group.protocol=consumer member read every record");
+                    System.out.println("# the broker serves the KIP-848 consumer protocol");
+                } catch (UnsupportedVersionException e) {
+                    check(true, "group.protocol=consumer fails clearly: " + e.getMessage(), "");
+                }
+            }
+            admin.deleteTopics(List.of(topic)).all().get();
+        }
+    }
+
     // ---------------------------------------------------------------- produce and consume
 
     /** One record as sent, to compare with what comes back. */
@@ -564,6 +684,19 @@ public final class Interop {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, API_TIMEOUT_MS);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, API_TIMEOUT_MS);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private KafkaConsumer<byte[], byte[]> groupConsumer(String group, String protocol) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "kafkit-interop-member");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, API_TIMEOUT_MS);
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
