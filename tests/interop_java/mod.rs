@@ -1,9 +1,9 @@
 //! Interop with the Java client (kafka-clients 4.4): `tests/apache/.../Interop.java` drives our
 //! in-process broker through AdminClient, the default idempotent producer with every codec,
-//! assign()-mode consumers and classic consumer groups, checking what comes back. The same scenarios against Apache Kafka 4.4
-//! itself are the control: they prove the expectations are Apache's behaviour, not our guess.
-//! Skipped (with a note) unless Apache Kafka is prepared; `KAFKIT_REQUIRE_INTEROP=1` makes that a
-//! failure.
+//! assign()-mode consumers and classic consumer groups, checking what comes back. The same
+//! scenarios against Apache Kafka 4.4 itself are the control: they prove the expectations are
+//! Apache's behaviour, not our guess. Skipped (with a note) unless Apache Kafka is prepared;
+//! `KAFKIT_REQUIRE_INTEROP=1` makes that a failure.
 
 use crate::common::apache::{apache, shared_broker};
 use crate::common::TestBroker;
