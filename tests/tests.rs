@@ -6,4 +6,5 @@ mod common;
 mod apache_peer;
 mod broker;
 mod cli;
+mod interop;
 mod interop_java;
