@@ -159,6 +159,32 @@ fn print_help() {
     );
 }
 
+/// A parser error the Apache way. jopt-simple rejects unknown options and missing arguments
+/// while parsing (a usage error: message, then the help table); a value of the wrong type or a
+/// repeated single-valued option only fails when the tool reads it, as an uncaught exception.
+fn parse_failure(message: String) -> ExitCode {
+    const UNCAUGHT: [(&str, &str); 2] = [
+        (
+            "Cannot parse argument",
+            "joptsimple.OptionArgumentConversionException",
+        ),
+        (
+            "Found multiple arguments",
+            "joptsimple.MultipleArgumentsForOptionException",
+        ),
+    ];
+    match UNCAUGHT
+        .iter()
+        .find(|(start, _)| message.starts_with(start))
+    {
+        Some((_, exception)) => {
+            eprintln!("Exception in thread \"main\" {exception}: {message}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+        None => common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(message)),
+    }
+}
+
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
     if argv.is_empty() {
@@ -175,9 +201,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         // Apache's console tools print the parser's message and then the usage.
-        Parsed::Error(e) => {
-            return common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(e.message))
-        }
+        Parsed::Error(e) => return parse_failure(e.message),
     };
     let settings = match options::Settings::from_args(args) {
         Ok(settings) => settings,

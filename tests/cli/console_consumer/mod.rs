@@ -6,6 +6,7 @@
 
 mod ending;
 mod format;
+mod golden;
 mod interop;
 mod options;
 mod partitions;
