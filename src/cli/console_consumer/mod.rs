@@ -61,7 +61,7 @@ pub struct ConsoleConsumerArgs {
     /// The partition to consume from. Consumption starts from the end of the partition unless '--offset' is specified.
     #[arg(long, value_name = "Integer: partition", allow_hyphen_values = true)]
     pub partition: Option<i32>,
-    /// The offset to consume from (a non-negative number), or 'earliest' which means from beginning, or 'latest' which means from end (default: latest). kafkit also accepts a time, '@2024-01-31T10:00:00Z' or '@<epoch ms>', or a duration back from now, '-1h'.
+    /// The offset to consume from (a non-negative number), or 'earliest' which means from beginning, or 'latest' which means from end (default: latest). kafkit also accepts a time, '@2024-01-31T10:00:00Z' or '@1706695200000' (epoch milliseconds), or a duration back from now, '-1h'.
     #[arg(
         long,
         value_name = "String: consume offset",
