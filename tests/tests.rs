@@ -3,5 +3,9 @@
 
 mod common;
 
+mod apache_peer;
 mod broker;
 mod cli;
+mod client;
+mod interop;
+mod interop_java;

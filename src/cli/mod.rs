@@ -4,10 +4,12 @@
 //! - [`common`] — jopt-simple-compatible parsing, help table, properties, exit codes.
 //! - [`topics`] — `kafka-topics`.
 //! - [`console_producer`] — `kafka-console-producer`.
+//! - [`console_consumer`] — `kafka-console-consumer`.
 //! - [`server_start`] — `kafka-server-start`.
 //! - [`java_order`] — Java `HashMap` iteration order for output Apache leaves unsorted.
 
 pub mod common;
+pub mod console_consumer;
 pub mod console_producer;
 pub mod java_order;
 pub mod server_start;

@@ -4,12 +4,14 @@
 //!
 //! - [`connection`] — one pipelined connection per broker with version negotiation.
 //! - [`producer`] — batching, partitioning, idempotent delivery with retries.
+//! - [`consumer`] — assigned or subscribed partitions fetched from their leaders.
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
 
 pub mod admin;
 pub mod cluster;
 pub mod connection;
+pub mod consumer;
 pub mod error;
 pub mod errors;
 pub mod producer;

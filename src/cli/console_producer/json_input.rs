@@ -1,9 +1,9 @@
 //! `--input json` (a kafkit extension): one JSON object per line, the envelope that
 //! `kafka-console-consumer --output json` writes:
 //! `{"topic","partition","offset","timestamp","timestamp_type","key","value","headers":[[k,v],...]}`.
-//! `key`, `value` and header values are a string (UTF-8), `null`, or `{"base64":"..."}` for bytes
-//! that are not UTF-8. Only key, value, headers, partition and timestamp are used; the records
-//! go to `--topic`, and offset, topic and timestamp_type are ignored.
+//! `key`, `value` and header keys and values are a string (UTF-8), `null` (not for header keys),
+//! or `{"base64":"..."}` for bytes that are not UTF-8. Only key, value, headers, partition and
+//! timestamp are used; the records go to `--topic`; offset, topic and timestamp_type are ignored.
 
 use std::borrow::Cow;
 
@@ -32,11 +32,11 @@ struct Envelope<'a> {
     #[serde(default, borrow)]
     value: Option<Data<'a>>,
     #[serde(default, borrow)]
-    headers: Option<Vec<(Cow<'a, str>, Option<Data<'a>>)>>,
+    headers: Option<Vec<(Data<'a>, Option<Data<'a>>)>>,
 }
 
 /// A header: its name and value.
-pub type JsonHeader<'a> = (Cow<'a, str>, Option<Cow<'a, [u8]>>);
+pub type JsonHeader<'a> = (Cow<'a, [u8]>, Option<Cow<'a, [u8]>>);
 
 /// One record read from a JSON line (owned only where the line had escapes or base64).
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -76,6 +76,7 @@ pub fn parse(line: &str, line_number: u64) -> Result<JsonRecord<'_>, String> {
         .map_err(on_line)?;
     let mut headers = Vec::new();
     for (name, value) in envelope.headers.unwrap_or_default() {
+        let name = bytes(name, "a header key").map_err(on_line)?;
         let value = value
             .map(|v| bytes(v, "a header value"))
             .transpose()

@@ -265,7 +265,7 @@ async fn produce_stdin(
                     .headers
                     .iter()
                     .map(|(k, v)| RecordHeader {
-                        key: k.as_bytes(),
+                        key: k,
                         value: v.as_deref(),
                     })
                     .collect();
