@@ -1,3 +1,4 @@
 //! The client library driven directly (no binaries), against in-process brokers.
 
 mod consumer;
+mod producer;

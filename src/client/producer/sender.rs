@@ -620,12 +620,11 @@ fn complete(inner: &Inner, mut completion: Completion, in_flight: &mut HashMap<i
             };
             let (error, code) = error;
             // An out-of-order answer while an earlier batch of the partition is still unresolved
-            // is a consequence of that batch's failure, not of this one.
+            // is a consequence of that batch's failure, not of this one: retried (as an attempt,
+            // so the retries bound it) once the earlier batch went through.
             let follows_failure = code == Some(ResponseError::OutOfOrderSequenceNumber)
                 && batch.sequence.is_some_and(|s| s != partition.acked_next);
-            if !follows_failure {
-                batch.attempts += 1;
-            }
+            batch.attempts += 1;
             let expired = now >= batch.created + config.delivery_timeout;
             let may_retry = (follows_failure || retriable(&error, &completion))
                 && batch.attempts <= config.retries
