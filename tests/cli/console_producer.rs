@@ -814,3 +814,27 @@ async fn the_consumers_json_output_replays_into_the_same_records() {
     assert_eq!(source[0].value, Some(Bytes::from_static(&[0, 1, 2, 0xff])));
     assert_eq!(source[0].key, b("k\t1"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_buffer_memory_makes_sends_wait_not_fail() {
+    let broker = TestBroker::start().await;
+    // Room for one 16 KiB batch at a time: every new batch waits for the previous one's answer.
+    let input: String = (0..5000)
+        .map(|i| format!("{i:06} {}\n", "y".repeat(50)))
+        .collect();
+    let out = produce(
+        &broker,
+        "tight",
+        &["--max-memory-bytes", "20000", "--batch-size", "16384"],
+        input.as_bytes(),
+    )
+    .await;
+    assert_success(&out);
+    let (records, headers, _) = fetch(&broker, "tight", 0).await;
+    assert_eq!(records.len(), 5000);
+    assert!(headers.len() > 10);
+    assert_eq!(
+        records.last().and_then(|r| r.value.clone()),
+        b(&format!("004999 {}", "y".repeat(50)))
+    );
+}
