@@ -138,8 +138,13 @@ pub struct ConsoleProducerArgs {
     /// DEPRECATED: use --reader-property instead.
     #[arg(long, value_name = "String: prop", allow_hyphen_values = true)]
     pub property: Vec<String>,
-    /// Config properties file for the message reader. Note that [property] takes precedence over this config.
-    #[arg(long, value_name = "String: config file", allow_hyphen_values = true)]
+    // Apache's help text names `[property]`, which rustdoc would take for a link: set as `help`.
+    #[arg(
+        long,
+        value_name = "String: config file",
+        allow_hyphen_values = true,
+        help = "Config properties file for the message reader. Note that [property] takes precedence over this config."
+    )]
     pub reader_config: Option<String>,
     /// Producer config properties in the form key=value.
     #[arg(long, value_name = "String: producer_prop", allow_hyphen_values = true)]
