@@ -5,3 +5,4 @@ mod common;
 
 mod broker;
 mod cli;
+mod interop;
