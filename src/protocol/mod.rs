@@ -4,10 +4,12 @@
 //! - [`frame`] — 4-byte length-prefixed frames with a size limit.
 //! - [`versions`] — which API versions the bundled broker implements.
 //! - [`batch`] — the raw record-batch (magic v2) walker, validator and patcher.
+//! - [`consumer_protocol`] — ConsumerProtocol subscription/assignment bytes of classic groups.
 //! - [`topic`] — Kafka's topic-name rules.
 //! - [`properties`] — Java `.properties` parsing.
 
 pub mod batch;
+pub mod consumer_protocol;
 pub mod frame;
 pub mod properties;
 pub mod topic;
