@@ -5,12 +5,16 @@
 //! - [`connection`] — one pipelined connection per broker with version negotiation.
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
+//! - [`group`] — consumer-group membership and committed offsets; [`group_admin`]: group
+//!   administration for the tools.
 
 pub mod admin;
 pub mod cluster;
 pub mod connection;
 pub mod error;
 pub mod errors;
+pub mod group;
+pub mod group_admin;
 
 pub use cluster::{ClientConfig, Cluster, ClusterMetadata};
 pub use connection::{Connection, Timeouts};
