@@ -3,6 +3,8 @@
 
 mod common;
 
+mod apache_peer;
 mod broker;
 mod cli;
 mod interop;
+mod interop_java;

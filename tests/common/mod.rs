@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod apache;
+pub mod golden;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
