@@ -24,7 +24,10 @@ use crate::interop::peers;
 const SESSION_MS: u64 = 3000;
 /// The topics of a mixed group: two, so assignors differ from a plain split.
 const TOPICS: [(&str, i32); 2] = [("mixed-a", 3), ("mixed-b", 2)];
-const PYTHON_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/py/group_member.py");
+const PYTHON_SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/interop/py/group_member.py"
+);
 const JAVA_MAIN: &str = "kafkit.interop.GroupMember";
 
 async fn broker() -> TestBroker {
@@ -48,7 +51,12 @@ fn topic_names() -> Vec<String> {
     TOPICS.iter().map(|(t, _)| t.to_string()).collect()
 }
 
-fn ours(name: &str, cluster: &std::sync::Arc<Cluster>, group: &str, assignor: Assignor) -> RunningMember {
+fn ours(
+    name: &str,
+    cluster: &std::sync::Arc<Cluster>,
+    group: &str,
+    assignor: Assignor,
+) -> RunningMember {
     let mut config = member_config(group, SESSION_MS);
     config.assignors = vec![assignor];
     RunningMember::spawn(
@@ -73,7 +81,12 @@ fn confluent(python: &Path, bootstrap: &str, group: &str, assignor: Assignor) ->
     PeerMember::spawn("confluent-kafka", command)
 }
 
-fn java(apache: &crate::common::apache::Apache, bootstrap: &str, group: &str, assignor: Assignor) -> PeerMember {
+fn java(
+    apache: &crate::common::apache::Apache,
+    bootstrap: &str,
+    group: &str,
+    assignor: Assignor,
+) -> PeerMember {
     let mut command = apache.java(JAVA_MAIN);
     command
         .arg(bootstrap)
@@ -101,7 +114,11 @@ fn assert_java_assignment(assignor: Assignor, split: &[Share]) {
             .iter()
             .flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), *p)))
             .collect();
-        assert_eq!(share.assigned, want, "{} ({assignor:?}): {split:#?}", share.name);
+        assert_eq!(
+            share.assigned, want,
+            "{} ({assignor:?}): {split:#?}",
+            share.name
+        );
     }
 }
 
@@ -126,14 +143,25 @@ async fn with_confluent(assignor: Assignor) {
             wait_for_split("confluent alone", &all, || vec![Share::from(&peer)]).await;
             (ours("ours", &cluster, &group, assignor), peer)
         };
-        let split = wait_for_split(&test, &all, || vec![Share::from(&member), Share::from(&peer)]).await;
+        let split = wait_for_split(&test, &all, || {
+            vec![Share::from(&member), Share::from(&peer)]
+        })
+        .await;
         assert_java_assignment(assignor, &split);
-        let last = member.view().rebalances.last().cloned().expect("rebalanced");
+        let last = member
+            .view()
+            .rebalances
+            .last()
+            .cloned()
+            .expect("rebalanced");
         assert_eq!(last.is_leader, ours_first, "{last:?}");
         assert_eq!(last.protocol, assignor.name());
         // Our member leaves: the librdkafka consumer takes everything.
         member.close().await.expect("close ours");
-        wait_for_split("confluent after ours left", &all, || vec![Share::from(&peer)]).await;
+        wait_for_split("confluent after ours left", &all, || {
+            vec![Share::from(&peer)]
+        })
+        .await;
         peer.close().await;
     }
 }
@@ -174,7 +202,10 @@ async fn mixed_group_with_java_and_confluent_kafka() {
         })
         .await;
         assert_java_assignment(assignor, &split);
-        assert_eq!(member.view().rebalances.last().map(|r| r.is_leader), Some(ours_first));
+        assert_eq!(
+            member.view().rebalances.last().map(|r| r.is_leader),
+            Some(ours_first)
+        );
         member.close().await.expect("close ours");
         wait_for_split("java after ours left", &all, || vec![Share::from(&peer)]).await;
         peer.close().await;

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use kafka_protocol::error::ResponseError;
 use kafkit::broker::config::BrokerConfig;
-use kafkit::client::group::{
-    Assignor, GroupMember, OffsetAndMetadata, Subscription, TopicPattern,
-};
+use kafkit::client::group::{Assignor, GroupMember, OffsetAndMetadata, Subscription, TopicPattern};
 use kafkit::client::group_admin::{GroupAdmin, GroupFilter};
 
 use super::support::{
@@ -99,7 +97,12 @@ async fn round_robin_members_split_two_topics() {
     let members: Vec<RunningMember> = ["x", "y", "z"]
         .iter()
         .map(|n| {
-            RunningMember::spawn(n, cluster.clone(), config.clone(), topics(&["left", "right"]))
+            RunningMember::spawn(
+                n,
+                cluster.clone(),
+                config.clone(),
+                topics(&["left", "right"]),
+            )
         })
         .collect();
     let split = wait_for_split("three round-robin members", &all, || {
@@ -158,7 +161,10 @@ async fn commits_are_visible_after_a_restart_and_auto_commit_runs() {
     member.commit(manual).await.expect("commit");
     let admin = GroupAdmin::new(&cluster_a);
     let listed = admin.list_group_offsets("committer", None).await.unwrap();
-    assert_eq!(listed[&("ledger".to_string(), 3)], Some(OffsetAndMetadata::new(13)));
+    assert_eq!(
+        listed[&("ledger".to_string(), 3)],
+        Some(OffsetAndMetadata::new(13))
+    );
 
     // Auto-commit of the positions the consumer reports, within a few intervals.
     let positions = BTreeMap::from([(
@@ -204,7 +210,10 @@ async fn commits_are_visible_after_a_restart_and_auto_commit_runs() {
         .committed(&[("ledger".to_string(), 1)])
         .await
         .unwrap();
-    assert_eq!(committed[&("ledger".to_string(), 1)], Some(OffsetAndMetadata::new(11)));
+    assert_eq!(
+        committed[&("ledger".to_string(), 1)],
+        Some(OffsetAndMetadata::new(11))
+    );
     member.close(&BTreeMap::new()).await.unwrap();
     drop(dir);
 }
@@ -241,7 +250,11 @@ async fn a_static_member_comes_back_without_a_rebalance() {
     .await;
     assert_eq!(split[0].assigned, partitions("static", 2));
     assert_eq!(again.view().generation_id, generation, "no rebalance");
-    assert_eq!(second.view().rebalances.len(), 1, "the other member was not disturbed");
+    assert_eq!(
+        second.view().rebalances.len(),
+        1,
+        "the other member was not disturbed"
+    );
     again.close().await.unwrap();
     second.close().await.unwrap();
 }
@@ -263,7 +276,10 @@ async fn a_pattern_subscription_picks_up_new_topics() {
     create_topic(&cluster, "pat-b", 3).await;
     let mut both = partitions("pat-a", 2);
     both.extend(partitions("pat-b", 3));
-    wait_for_split("pattern matches pat-b too", &both, || vec![Share::from(&member)]).await;
+    wait_for_split("pattern matches pat-b too", &both, || {
+        vec![Share::from(&member)]
+    })
+    .await;
     member.close().await.unwrap();
 }
 
@@ -299,10 +315,17 @@ async fn group_admin_lists_describes_alters_and_deletes() {
     let listed = admin.list_groups(&empty_only).await.unwrap();
     assert!(listed.groups.iter().all(|g| g.group_id != "admin-g"));
 
-    let described = admin.describe_groups(&["admin-g".to_string()]).await.unwrap();
+    let described = admin
+        .describe_groups(&["admin-g".to_string()])
+        .await
+        .unwrap();
     let group = described[0].1.as_ref().expect("described");
     assert_eq!(
-        (group.state.as_str(), group.protocol.as_str(), group.protocol_type.as_str()),
+        (
+            group.state.as_str(),
+            group.protocol.as_str(),
+            group.protocol_type.as_str()
+        ),
         ("Stable", "range", "consumer")
     );
     assert_eq!(group.members.len(), 1);
@@ -314,7 +337,10 @@ async fn group_admin_lists_describes_alters_and_deletes() {
         vec!["admin-t".to_string()]
     );
     assert_eq!(
-        m.assignment.as_ref().expect("assignment").topic_partitions(),
+        m.assignment
+            .as_ref()
+            .expect("assignment")
+            .topic_partitions(),
         all.iter().cloned().collect::<Vec<_>>()
     );
 
@@ -324,12 +350,13 @@ async fn group_admin_lists_describes_alters_and_deletes() {
         .iter()
         .map(|tp| (tp.clone(), OffsetAndMetadata::new(7)))
         .collect();
-    let altered = admin.alter_group_offsets("admin-g", &offsets).await.unwrap();
-    assert!(altered.values().all(|r| r
-        .as_ref()
-        .err()
-        .and_then(|e| e.code())
-        == Some(ResponseError::UnknownMemberId)));
+    let altered = admin
+        .alter_group_offsets("admin-g", &offsets)
+        .await
+        .unwrap();
+    assert!(altered
+        .values()
+        .all(|r| r.as_ref().err().and_then(|e| e.code()) == Some(ResponseError::UnknownMemberId)));
     let deleted = admin.delete_groups(&["admin-g".to_string()]).await.unwrap();
     assert_eq!(
         deleted[0].1.as_ref().err().and_then(|e| e.code()),
@@ -340,25 +367,35 @@ async fn group_admin_lists_describes_alters_and_deletes() {
         .delete_group_offsets("admin-g", &all_vec)
         .await
         .unwrap();
-    assert!(removed.values().all(|r| r.as_ref().err().and_then(|e| e.code())
-        == Some(ResponseError::GroupSubscribedToTopic)));
+    assert!(removed
+        .values()
+        .all(|r| r.as_ref().err().and_then(|e| e.code())
+            == Some(ResponseError::GroupSubscribedToTopic)));
 
     // Once the member left, the admin operations go through.
     member.close().await.unwrap();
-    let altered = admin.alter_group_offsets("admin-g", &offsets).await.unwrap();
+    let altered = admin
+        .alter_group_offsets("admin-g", &offsets)
+        .await
+        .unwrap();
     assert!(altered.values().all(Result::is_ok), "{altered:?}");
     let listed = admin
         .list_group_offsets("admin-g", Some(&all_vec))
         .await
         .unwrap();
-    assert!(listed.values().all(|o| o == &Some(OffsetAndMetadata::new(7))));
+    assert!(listed
+        .values()
+        .all(|o| o == &Some(OffsetAndMetadata::new(7))));
     let removed = admin
         .delete_group_offsets("admin-g", &all_vec[..1])
         .await
         .unwrap();
     assert!(removed.values().all(Result::is_ok), "{removed:?}");
     let listed = admin.list_group_offsets("admin-g", None).await.unwrap();
-    assert_eq!(listed.keys().cloned().collect::<Vec<_>>(), all_vec[1..].to_vec());
+    assert_eq!(
+        listed.keys().cloned().collect::<Vec<_>>(),
+        all_vec[1..].to_vec()
+    );
     let deleted = admin
         .delete_groups(&["admin-g".to_string(), "never-was".to_string()])
         .await
@@ -368,7 +405,10 @@ async fn group_admin_lists_describes_alters_and_deletes() {
         deleted[1].1.as_ref().err().and_then(|e| e.code()),
         Some(ResponseError::GroupIdNotFound)
     );
-    let described = admin.describe_groups(&["admin-g".to_string()]).await.unwrap();
+    let described = admin
+        .describe_groups(&["admin-g".to_string()])
+        .await
+        .unwrap();
     let error = described[0].1.as_ref().expect_err("gone");
     assert_eq!(error.code(), Some(ResponseError::GroupIdNotFound));
     assert_eq!(error.to_string(), "Group admin-g not found.");

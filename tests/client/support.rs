@@ -239,8 +239,7 @@ impl PeerMember {
             while let Ok(Some(line)) = lines.next_line().await {
                 let mut v = seen.lock().unwrap();
                 if let Some(json) = line.strip_prefix("ASSIGNED ") {
-                    let parsed: Vec<(String, i32)> =
-                        serde_json::from_str(json).unwrap_or_default();
+                    let parsed: Vec<(String, i32)> = serde_json::from_str(json).unwrap_or_default();
                     v.assigned = parsed.into_iter().collect();
                     v.assignments += 1;
                 } else if line == "REVOKED" {
@@ -256,7 +255,11 @@ impl PeerMember {
         tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                logged.lock().unwrap().output.push(format!("stderr: {line}"));
+                logged
+                    .lock()
+                    .unwrap()
+                    .output
+                    .push(format!("stderr: {line}"));
             }
         });
         PeerMember {
@@ -339,7 +342,9 @@ pub fn is_split(shares: &[Share], all: &BTreeSet<TopicPartition>) -> bool {
     let total: usize = shares.iter().map(|s| s.assigned.len()).sum();
     let union: BTreeSet<&TopicPartition> = shares.iter().flat_map(|s| &s.assigned).collect();
     generations.len() <= 1
-        && shares.iter().all(|s| !s.assigned.is_empty() && !s.member_id.is_empty())
+        && shares
+            .iter()
+            .all(|s| !s.assigned.is_empty() && !s.member_id.is_empty())
         && total == all.len()
         && union.len() == all.len()
         && union.into_iter().all(|tp| all.contains(tp))

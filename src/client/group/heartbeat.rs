@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::{ApiKey, GroupId, HeartbeatRequest};
+use kafka_protocol::messages::{GroupId, HeartbeatRequest};
 use kafka_protocol::protocol::StrBytes;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -86,7 +86,7 @@ impl Heartbeat {
 
     async fn send(&self) -> ClientResult<()> {
         let connection = self.link.connection().await?;
-        let version = connection.version_for::<HeartbeatRequest>()?;
+        let version = self.link.version::<HeartbeatRequest>(&connection)?;
         let mut request = HeartbeatRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(self.group_id.clone())))
             .with_generation_id(self.generation_id)
@@ -98,10 +98,7 @@ impl Heartbeat {
                     .map(|i| StrBytes::from_string(i.clone())),
             );
         }
-        let response = self
-            .link
-            .bounded(ApiKey::Heartbeat, connection.send_at(request, version))
-            .await?;
+        let response = self.link.send(&connection, request, version, true).await?;
         if response.error_code == 0 {
             Ok(())
         } else {

@@ -62,7 +62,7 @@ pub(super) async fn join_round(
     reason: &str,
 ) -> ClientResult<Round> {
     let connection = link.connection().await?;
-    let version = connection.version_for::<JoinGroupRequest>()?;
+    let version = link.version::<JoinGroupRequest>(&connection)?;
     if config.group_instance_id.is_some() && version < JOIN_INSTANCE_ID_VERSION {
         return Err(ClientError::Config(format!(
             "the group coordinator only supports JoinGroup v{version}; static membership \
@@ -95,7 +95,7 @@ pub(super) async fn join_round(
                 .collect(),
         )
         .with_reason(Some(s(reason)));
-    let response = connection.send_at(request, version).await?;
+    let response = link.send(&connection, request, version, false).await?;
     let context = format!("joining group {}", config.group_id);
     match response.error_code {
         0 => {}
@@ -147,7 +147,7 @@ pub(super) async fn join_round(
     } else {
         (Vec::new(), None)
     };
-    let sync_version = connection.version_for::<SyncGroupRequest>()?;
+    let sync_version = link.version::<SyncGroupRequest>(&connection)?;
     let mut sync = SyncGroupRequest::default()
         .with_group_id(group_id(&config.group_id))
         .with_generation_id(generation_id)
@@ -166,7 +166,7 @@ pub(super) async fn join_round(
             .with_protocol_type(Some(StrBytes::from_static_str(CONSUMER_PROTOCOL_TYPE)))
             .with_protocol_name(Some(s(&protocol)));
     }
-    let synced = connection.send_at(sync, sync_version).await?;
+    let synced = link.send(&connection, sync, sync_version, false).await?;
     let context = format!("syncing group {}", config.group_id);
     match synced.error_code {
         0 => {}

@@ -3,7 +3,7 @@
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
-use kafka_protocol::messages::{ApiKey, GroupId, LeaveGroupRequest};
+use kafka_protocol::messages::{GroupId, LeaveGroupRequest};
 use kafka_protocol::protocol::StrBytes;
 
 use super::link::CoordinatorLink;
@@ -22,7 +22,7 @@ pub(super) async fn leave_group(
     reason: &str,
 ) -> ClientResult<()> {
     let connection = link.connection().await?;
-    let version = connection.version_for::<LeaveGroupRequest>()?;
+    let version = link.version::<LeaveGroupRequest>(&connection)?;
     let mut request =
         LeaveGroupRequest::default().with_group_id(GroupId(StrBytes::from_string(group_id.into())));
     if version >= BATCH_VERSION {
@@ -33,9 +33,7 @@ pub(super) async fn leave_group(
     } else {
         request = request.with_member_id(StrBytes::from_string(member_id.to_string()));
     }
-    let response = link
-        .bounded(ApiKey::LeaveGroup, connection.send_at(request, version))
-        .await?;
+    let response = link.send(&connection, request, version, true).await?;
     let code = if response.error_code != 0 {
         response.error_code
     } else {
