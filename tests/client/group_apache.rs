@@ -27,7 +27,10 @@ const JAVA_MAIN: &str = "kafkit.interop.GroupMember";
 const GROUP_CANDIDATES: usize = 32;
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -62,13 +65,20 @@ async fn our_members_join_commit_and_rebalance_on_apache_kafka() {
         assert_eq!(listed[tp], Some(OffsetAndMetadata::new(5)), "{tp:?}");
     }
 
-    let described = admin.describe_groups(std::slice::from_ref(&group)).await.unwrap();
+    let described = admin
+        .describe_groups(std::slice::from_ref(&group))
+        .await
+        .unwrap();
     let described = described[0].1.as_ref().expect("described");
     assert_eq!(
         (described.state.as_str(), described.protocol.as_str()),
         ("Stable", "range")
     );
-    let mut ids: Vec<String> = described.members.iter().map(|m| m.member_id.clone()).collect();
+    let mut ids: Vec<String> = described
+        .members
+        .iter()
+        .map(|m| m.member_id.clone())
+        .collect();
     ids.sort();
     let mut ours = vec![a.view().member_id, b.view().member_id];
     ours.sort();
@@ -78,7 +88,10 @@ async fn our_members_join_commit_and_rebalance_on_apache_kafka() {
             m.subscription.as_ref().map(|s| s.topics.clone()),
             Some(vec![topic.clone()])
         );
-        assert_eq!(m.assignment.as_ref().map(|a| a.topic_partitions().len()), Some(2));
+        assert_eq!(
+            m.assignment.as_ref().map(|a| a.topic_partitions().len()),
+            Some(2)
+        );
     }
     let listed = admin
         .list_groups(&GroupFilter {
@@ -120,9 +133,15 @@ async fn our_members_join_commit_and_rebalance_on_apache_kafka() {
     assert!(removed.values().all(Result::is_ok), "{removed:?}");
     let listed = admin.list_group_offsets(&group, None).await.unwrap();
     assert_eq!(listed.len(), all.len() - 1, "{listed:?}");
-    let deleted = admin.delete_groups(std::slice::from_ref(&group)).await.unwrap();
+    let deleted = admin
+        .delete_groups(std::slice::from_ref(&group))
+        .await
+        .unwrap();
     assert!(deleted[0].1.is_ok(), "{deleted:?}");
-    let gone = admin.describe_groups(std::slice::from_ref(&group)).await.unwrap();
+    let gone = admin
+        .describe_groups(std::slice::from_ref(&group))
+        .await
+        .unwrap();
     assert_eq!(
         gone[0].1.as_ref().err().and_then(|e| e.code()),
         Some(ResponseError::GroupIdNotFound)
@@ -217,5 +236,23 @@ async fn our_members_on_a_three_node_apache_cluster() {
     for (tp, committed) in &offsets {
         assert_eq!(last.committed[tp].as_ref(), Some(committed), "{tp:?}");
     }
+    // ListGroups goes to every node; the group is found on its coordinator.
+    let admin = GroupAdmin::new(&cluster);
+    let listed = admin.list_groups(&GroupFilter::default()).await.unwrap();
+    assert!(listed.errors.is_empty(), "{:?}", listed.errors);
+    let coordinator = find_coordinator(&cluster, &group).await.unwrap();
+    let listing = listed
+        .groups
+        .iter()
+        .find(|g| g.group_id == group)
+        .expect("listed");
+    assert_eq!(listing.coordinator, coordinator.node_id);
+    let described = admin
+        .describe_groups(std::slice::from_ref(&group))
+        .await
+        .unwrap();
+    let described = described[0].1.as_ref().expect("described");
+    assert_eq!(described.coordinator.node_id, coordinator.node_id);
+    assert_eq!(described.members.len(), 1);
     a.close().await.expect("close a");
 }

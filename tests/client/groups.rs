@@ -85,6 +85,34 @@ async fn members_split_a_topic_and_rebalance_when_one_leaves_or_dies() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_member_that_stops_polling_leaves_and_comes_back() {
+    let broker = broker().await;
+    let cluster = cluster(&broker.addr.to_string());
+    create_topic(&cluster, "slow", PARTITIONS).await;
+    let all = partitions("slow", PARTITIONS);
+    let mut config = member_config("slow-group", SESSION_MS);
+    config.max_poll_interval = Duration::from_secs(1);
+    let steady = RunningMember::spawn("steady", cluster.clone(), config.clone(), topics(&["slow"]));
+    let stuck = RunningMember::spawn("stuck", cluster.clone(), config, topics(&["slow"]));
+    wait_for_split("both", &all, || {
+        vec![Share::from(&steady), Share::from(&stuck)]
+    })
+    .await;
+    // The stuck member's heartbeat task leaves the group once max.poll.interval.ms passes
+    // without a poll (its session stays alive meanwhile, so only that can move the partitions).
+    stuck.pause(Duration::from_secs(4));
+    wait_for_split("steady alone", &all, || vec![Share::from(&steady)]).await;
+    // Once it polls again it rejoins and the partitions are shared again.
+    wait_for_split("both again", &all, || {
+        vec![Share::from(&steady), Share::from(&stuck)]
+    })
+    .await;
+    assert!(stuck.view().rebalances.len() >= 2);
+    steady.close().await.unwrap();
+    stuck.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn round_robin_members_split_two_topics() {
     let broker = broker().await;
     let cluster = cluster(&broker.addr.to_string());

@@ -85,6 +85,7 @@ enum Control {
         BTreeMap<TopicPartition, OffsetAndMetadata>,
         tokio::sync::oneshot::Sender<Result<(), String>>,
     ),
+    Pause(Duration),
     Close,
     Crash,
 }
@@ -114,6 +115,7 @@ impl RunningMember {
                 tokio::select! {
                     command = commands.recv() => match command {
                         Some(Control::Positions(p)) => positions = p,
+                        Some(Control::Pause(pause)) => tokio::time::sleep(pause).await,
                         Some(Control::Commit(offsets, reply)) => {
                             let _ = reply.send(member.commit(&offsets).await.map_err(|e| e.to_string()));
                         }
@@ -157,6 +159,11 @@ impl RunningMember {
     /// The positions auto-commit should commit from now on.
     pub fn set_positions(&self, positions: BTreeMap<TopicPartition, OffsetAndMetadata>) {
         let _ = self.control.send(Control::Positions(positions));
+    }
+
+    /// Stops calling `poll` for `pause` (a consumer stuck processing records).
+    pub fn pause(&self, pause: Duration) {
+        let _ = self.control.send(Control::Pause(pause));
     }
 
     /// A manual commit through the member.
