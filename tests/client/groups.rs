@@ -312,6 +312,38 @@ async fn a_pattern_subscription_picks_up_new_topics() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_group_started_before_its_topic_gets_it_once_created() {
+    let broker = broker().await;
+    let cluster = cluster(&broker.addr.to_string());
+    let (member, first) = GroupMember::join(
+        cluster.clone(),
+        member_config("early", SESSION_MS),
+        topics(&["later"]),
+    )
+    .await
+    .expect("join without the topic");
+    assert!(first.assigned.is_empty(), "{first:?}");
+    assert!(first.is_leader);
+    drop(member);
+    let member = RunningMember::spawn(
+        "early",
+        cluster.clone(),
+        member_config("early-2", SESSION_MS),
+        topics(&["later"]),
+    );
+    wait_for("the member joined", async || {
+        (!member.view().member_id.is_empty()).then_some(())
+    })
+    .await;
+    create_topic(&cluster, "later", 3).await;
+    wait_for_split("the topic appeared", &partitions("later", 3), || {
+        vec![Share::from(&member)]
+    })
+    .await;
+    member.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn group_admin_lists_describes_alters_and_deletes() {
     let broker = broker().await;
     let cluster = cluster(&broker.addr.to_string());

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{ApiKey, OffsetCommitRequest, OffsetFetchRequest};
@@ -28,6 +29,11 @@ use super::TopicPartition;
 use crate::client::cluster::Cluster;
 use crate::client::error::{ClientError, ClientResult};
 use crate::protocol::consumer_protocol::NO_GENERATION;
+
+/// How soon a leader looks again for subscribed topics that had no metadata when it assigned
+/// (instead of `metadata.max.age.ms`), so a group started before its topic exists gets the
+/// topic's partitions soon after it is created.
+const MISSING_TOPIC_RECHECK: Duration = Duration::from_secs(1);
 
 /// What changed in a rebalance. The classic protocol with range / round-robin is eager: every
 /// previously owned partition is revoked, then the new assignment is given.
@@ -329,6 +335,7 @@ impl GroupMember {
         }
         self.assignment = inside.into_iter().collect();
         self.leader_snapshot = joined.leader_snapshot.clone();
+        let recheck = self.metadata_recheck();
         self.heartbeat = Some(
             Heartbeat {
                 link: self.link.clone(),
@@ -346,7 +353,7 @@ impl GroupMember {
         );
         let now = Instant::now();
         self.next_auto_commit = now + self.config.auto_commit_interval;
-        self.next_metadata_check = now + self.config.metadata_max_age;
+        self.next_metadata_check = now + recheck;
         self.pending = Some(joined);
         self.deliver_pending().await
     }
@@ -460,7 +467,7 @@ impl GroupMember {
     /// Every `metadata.max.age.ms`: a pattern that matches other topics now, or (leader) a
     /// topic of the group whose partition count changed, needs a rebalance.
     async fn check_metadata(&mut self) -> ClientResult<()> {
-        self.next_metadata_check = Instant::now() + self.config.metadata_max_age;
+        self.next_metadata_check = Instant::now() + self.metadata_recheck();
         if matches!(self.subscription, Subscription::Pattern(_))
             && self.subscribed_topics().await? != self.joined_topics
         {
@@ -476,6 +483,20 @@ impl GroupMember {
             }
         }
         Ok(())
+    }
+
+    /// How long until the next metadata check: `metadata.max.age.ms`, or sooner while the
+    /// leader waits for a subscribed topic to appear.
+    fn metadata_recheck(&self) -> Duration {
+        let waiting = self
+            .leader_snapshot
+            .as_ref()
+            .is_some_and(|counts| counts.values().any(|&n| n == 0));
+        if waiting {
+            self.config.metadata_max_age.min(MISSING_TOPIC_RECHECK)
+        } else {
+            self.config.metadata_max_age
+        }
     }
 
     /// One OffsetCommit with this member's identity, with retries for coordinator errors.

@@ -26,8 +26,12 @@ use crate::client::error::{ClientError, ClientResult};
 pub const NO_GENERATION: i32 = -1;
 /// `retention_time_ms` meaning "the broker's default" (v2–4).
 const DEFAULT_RETENTION_MS: i64 = -1;
-/// An offset or leader epoch the broker has none for.
-const UNKNOWN: i64 = -1;
+/// An offset the broker has none for.
+const NO_OFFSET: i64 = -1;
+/// A leader epoch nobody knows (sent and received).
+const NO_LEADER_EPOCH: i32 = -1;
+/// OffsetFetch v9's `member_epoch` for classic groups (KIP-848 members send theirs).
+const NO_MEMBER_EPOCH: i32 = -1;
 /// The first OffsetFetch version with `groups[]` instead of one `group_id`.
 const MULTI_GROUP_FETCH_VERSION: i16 = 8;
 /// The first OffsetFetch version that can ask for "all partitions" (null topics).
@@ -121,7 +125,9 @@ pub fn commit_request(
                             OffsetCommitRequestPartition::default()
                                 .with_partition_index(partition)
                                 .with_committed_offset(o.offset)
-                                .with_committed_leader_epoch(o.leader_epoch.unwrap_or(-1))
+                                .with_committed_leader_epoch(
+                                    o.leader_epoch.unwrap_or(NO_LEADER_EPOCH),
+                                )
                                 .with_committed_metadata(Some(StrBytes::from_string(
                                     o.metadata.clone(),
                                 )))
@@ -190,7 +196,7 @@ pub fn fetch_request(
         Ok(request.with_groups(vec![OffsetFetchRequestGroup::default()
             .with_group_id(group)
             .with_member_id(None)
-            .with_member_epoch(-1)
+            .with_member_epoch(NO_MEMBER_EPOCH)
             .with_topics(topics)]))
     } else {
         let topics = grouped.map(|topics| {
@@ -264,9 +270,9 @@ pub fn fetch_results(
             ));
         }
         // A negative offset means "no committed offset" (Java's admin maps it to null).
-        let committed = (offset > UNKNOWN).then(|| OffsetAndMetadata {
+        let committed = (offset > NO_OFFSET).then(|| OffsetAndMetadata {
             offset,
-            leader_epoch: (i64::from(epoch) > UNKNOWN).then_some(epoch),
+            leader_epoch: (epoch > NO_LEADER_EPOCH).then_some(epoch),
             metadata: metadata.map(|m| m.to_string()).unwrap_or_default(),
         });
         out.insert((topic, partition), committed);
