@@ -48,6 +48,9 @@ impl TestBroker {
 
     /// Starts a broker on an existing directory (for restart tests).
     pub async fn start_in(mut config: BrokerConfig) -> TestBroker {
+        if std::env::var_os("KAFKIT_TEST_LOG").is_none() {
+            broker::logging::set_silenced(true);
+        }
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         for l in config

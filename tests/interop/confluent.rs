@@ -17,6 +17,7 @@ async fn confluent_admin_manages_topics_and_lists_offsets_by_time() {
     let Some(python) = peers::python_with("confluent_kafka", test) else {
         return;
     };
+    let _watchdog = peers::Watchdog::arm(test);
     let broker = TestBroker::start().await;
     let result = peers::run_script(
         &python,
@@ -52,6 +53,7 @@ async fn confluent_idempotent_producer_round_trips_every_codec() {
     let Some(python) = peers::python_with("confluent_kafka", test) else {
         return;
     };
+    let _watchdog = peers::Watchdog::arm(test);
     let broker = TestBroker::start().await;
     for codec in CODECS {
         create_topic(

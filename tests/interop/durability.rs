@@ -34,6 +34,7 @@ async fn acknowledged_records_survive_a_clean_restart() {
     let Some(python) = peers::python_with("confluent_kafka", test) else {
         return;
     };
+    let _watchdog = peers::Watchdog::arm(test);
     let broker = TestBroker::start().await;
     create_topic(broker.addr, TOPIC, PARTITIONS, &[]).await;
     let count = RESTART_RECORDS.to_string();
@@ -68,6 +69,7 @@ async fn acknowledged_records_survive_kill_9_of_the_server_process() {
     let Some(python) = peers::python_with("confluent_kafka", test) else {
         return;
     };
+    let _watchdog = peers::Watchdog::arm(test);
     let data = tempfile::tempdir().expect("temp dir");
     let mut server = ServerProcess::start(data.path()).await;
     create_topic(server.addr, TOPIC, PARTITIONS, &[]).await;
@@ -132,6 +134,7 @@ async fn acknowledged_records_survive_kill_9_of_the_server_process() {
         read >= acked as u64,
         "read {read} < {acked} acknowledged: {result}"
     );
+    eprintln!("{test}: killed after {acked} acknowledgements; after restart: {result}");
 }
 
 async fn verify(python: &Path, addr: SocketAddr, acked: &Path) -> serde_json::Value {

@@ -11,9 +11,11 @@ const RECORDS: u64 = 2000;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kafka_python_produces_and_consumes() {
-    let Some(python) = peers::python_with("kafka", "kafka_python_produces_and_consumes") else {
+    let test = "kafka_python_produces_and_consumes";
+    let Some(python) = peers::python_with("kafka", test) else {
         return;
     };
+    let _watchdog = peers::Watchdog::arm(test);
     let broker = TestBroker::start().await;
     create_topic(broker.addr, TOPIC, PARTITIONS, &[]).await;
     let count = RECORDS.to_string();

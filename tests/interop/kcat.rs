@@ -37,9 +37,11 @@ fn value(i: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kcat_lists_metadata() {
-    let Some(kcat) = peers::kcat("kcat_lists_metadata") else {
+    let test = "kcat_lists_metadata";
+    let Some(kcat) = peers::kcat(test) else {
         return;
     };
+    let _watchdog = peers::Watchdog::arm(test);
     let broker = TestBroker::start().await;
     create_topic(broker.addr, "kcat-meta-three", 3, &[]).await;
     create_topic(broker.addr, "kcat-meta-one", 1, &[]).await;
@@ -99,9 +101,11 @@ async fn kcat_lists_metadata() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kcat_round_trips_keyed_records_with_headers() {
-    let Some(kcat) = peers::kcat("kcat_round_trips_keyed_records_with_headers") else {
+    let test = "kcat_round_trips_keyed_records_with_headers";
+    let Some(kcat) = peers::kcat(test) else {
         return;
     };
+    let _watchdog = peers::Watchdog::arm(test);
     let broker = TestBroker::start().await;
     let topic = "kcat-keyed";
     create_topic(broker.addr, topic, PARTITIONS, &[]).await;
@@ -202,4 +206,41 @@ fn check_round_trip(stdout: &str) {
             "partition {partition} does not keep send order"
         );
     }
+}
+
+/// kcat-style output for `records` indexes, spread round-robin over the partitions.
+fn synthetic_output(records: impl Iterator<Item = usize>) -> String {
+    let mut next_offset = [0i64; PARTITIONS as usize];
+    let mut out = String::new();
+    for i in records {
+        let partition = i % PARTITIONS as usize;
+        let offset = next_offset[partition];
+        next_offset[partition] += 1;
+        writeln!(
+            out,
+            "{partition}\t{offset}\t{}\t{}\t{HEADERS_PRINTED}",
+            key(i),
+            value(i)
+        )
+        .expect("format line");
+    }
+    out
+}
+
+#[test]
+fn round_trip_check_accepts_exact_output() {
+    check_round_trip(&synthetic_output(0..RECORDS));
+}
+
+#[test]
+#[should_panic(expected = "1 records not read back")]
+fn round_trip_check_catches_a_lost_record() {
+    check_round_trip(&synthetic_output((0..RECORDS).filter(|&i| i != 777)));
+}
+
+#[test]
+#[should_panic(expected = "value of key00042")]
+fn round_trip_check_catches_a_changed_value() {
+    let output = synthetic_output(0..RECORDS).replace("value:42:", "value:43:");
+    check_round_trip(&output);
 }

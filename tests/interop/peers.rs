@@ -3,8 +3,10 @@
 //! scripts; it knows nothing about any scenario.
 
 use std::ffi::OsStr;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -19,6 +21,8 @@ pub const PYTHON_ENV: &str = "KAFKIT_PYTHON";
 /// How long one peer invocation may run before the test fails as stuck. Generous: two cores are
 /// shared by parallel tests, and a stuck peer is what this bounds, not speed.
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long a whole interop test may run before the [`Watchdog`] ends the test binary.
+pub const TEST_DEADLINE: Duration = Duration::from_secs(900);
 
 const INSTALL_HINT: &str = "run scripts/install-peers";
 const SCRIPT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/py");
@@ -36,9 +40,13 @@ fn require(peer: &str, found: Option<PathBuf>, test: &str) -> Option<PathBuf> {
             panic!("{peer} is required ({REQUIRE_ENV}=1) but missing: {INSTALL_HINT}")
         }
         None => {
-            eprintln!(
-                "SKIPPED {test}: {peer} not found ({INSTALL_HINT}, or set {REQUIRE_ENV}=1 to fail instead)"
+            // Written to the stderr handle, not with eprintln!, which the test harness captures
+            // and hides for passing tests: a skip must be visible in a plain `cargo test`.
+            // One write call for the whole line, so it does not interleave with the harness's.
+            let note = format!(
+                "SKIPPED {test}: {peer} not found ({INSTALL_HINT}, or set {REQUIRE_ENV}=1 to fail instead)\n"
             );
+            let _ = std::io::stderr().write_all(note.as_bytes());
             None
         }
     }
@@ -55,7 +63,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 pub fn kcat(test: &str) -> Option<PathBuf> {
     static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
     let found = FOUND.get_or_init(|| match std::env::var_os(KCAT_ENV) {
-        Some(path) => Some(PathBuf::from(path)),
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
         None => on_path("kcat").or_else(|| on_path("kafkacat")),
     });
     require("kcat", found.clone(), test)
@@ -160,4 +168,34 @@ pub fn result_of(stdout: &str) -> Option<serde_json::Value> {
         .rev()
         .find_map(|line| line.strip_prefix("RESULT "))
         .and_then(|json| serde_json::from_str(json).ok())
+}
+
+/// Ends the whole test process if a test outlives [`TEST_DEADLINE`]. The in-process broker shares
+/// the test's runtime: a broker bug that blocks every worker thread (a deadlock on a std lock)
+/// also stops the timers behind [`PEER_TIMEOUT`], and CI would hang instead of failing. This
+/// plain thread does not depend on the runtime. Dropping the guard disarms it.
+pub struct Watchdog {
+    disarm: mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    pub fn arm(test: &'static str) -> Watchdog {
+        let (disarm, armed) = mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = armed.recv_timeout(TEST_DEADLINE) {
+                eprintln!(
+                    "{test} still running after {TEST_DEADLINE:?}: the broker or a peer is stuck \
+                     (a blocked runtime stops the test's own timeouts); ending the test binary"
+                );
+                std::process::exit(1);
+            }
+        });
+        Watchdog { disarm }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let _ = self.disarm.send(());
+    }
 }

@@ -1,9 +1,9 @@
 //! Interop with the Java client (kafka-clients 4.4): `tests/apache/.../Interop.java` drives our
-//! in-process broker through AdminClient, the default idempotent producer with every codec, and
-//! assign()-mode consumers, checking what comes back. The same scenarios against Apache Kafka 4.4
-//! itself are the control: they prove the expectations are Apache's behaviour, not our guess.
-//! Skipped (with a note) unless Apache Kafka is prepared; `KAFKIT_REQUIRE_INTEROP=1` makes that a
-//! failure. Consumer groups come with the group coordinator.
+//! in-process broker through AdminClient, the default idempotent producer with every codec,
+//! assign()-mode consumers and classic consumer groups, checking what comes back. The same
+//! scenarios against Apache Kafka 4.4 itself are the control: they prove the expectations are
+//! Apache's behaviour, not our guess. Skipped (with a note) unless Apache Kafka is prepared;
+//! `KAFKIT_REQUIRE_INTEROP=1` makes that a failure.
 
 use crate::common::apache::{apache, shared_broker};
 use crate::common::TestBroker;
@@ -41,6 +41,16 @@ async fn java_admin_lists_offsets_by_spec_and_timestamp() {
 #[tokio::test]
 async fn java_idempotent_producer_and_consumer_with_every_codec() {
     against_our_broker(&["produce-consume"]).await;
+}
+
+#[tokio::test]
+async fn java_consumer_group_and_admin_group_apis() {
+    against_our_broker(&["groups"]).await;
+}
+
+#[tokio::test]
+async fn java_kip848_consumer_protocol_works_or_fails_clearly() {
+    against_our_broker(&["consumer-protocol"]).await;
 }
 
 /// The control: every scenario against Apache Kafka 4.4 (the shared broker) must pass.
