@@ -15,7 +15,7 @@ use tokio::process::Command;
 
 use super::support::{
     cluster, create_topic, member_config, partitions, wait_for_split, PeerMember, RunningMember,
-    Share,
+    Share, PATIENCE,
 };
 use crate::common::apache::{apache, shared_broker, ApacheCluster};
 
@@ -23,6 +23,8 @@ use crate::common::apache::{apache, shared_broker, ApacheCluster};
 const SESSION_MS: u64 = 6000;
 const PARTITIONS: i32 = 4;
 const JAVA_MAIN: &str = "kafkit.interop.GroupMember";
+/// How often the 3-node test looks for the new topic's leaders.
+const METADATA_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 /// Group ids tried until one's coordinator is not the leader of every partition.
 const GROUP_CANDIDATES: usize = 32;
 
@@ -197,15 +199,27 @@ async fn our_members_on_a_three_node_apache_cluster() {
     let topic = "ak3-orders";
     create_topic(&cluster, topic, 6).await;
     let all = partitions(topic, 6);
-    let metadata = cluster
-        .refresh_metadata(Some(&[topic.to_string()]))
-        .await
-        .unwrap();
-    let leaders: BTreeSet<i32> = metadata.topics[topic]
-        .partitions
-        .iter()
-        .map(|p| p.leader)
-        .collect();
+    // Every node learns of the new topic's leaders a moment after CreateTopics answers.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let leaders: BTreeSet<i32> = loop {
+        let metadata = cluster
+            .refresh_metadata(Some(&[topic.to_string()]))
+            .await
+            .unwrap();
+        let partitions = metadata
+            .topics
+            .get(topic)
+            .map(|t| t.partitions.clone())
+            .unwrap_or_default();
+        if partitions.len() == 6 && partitions.iter().all(|p| p.leader >= 0) {
+            break partitions.iter().map(|p| p.leader).collect();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no leaders for {topic}: {metadata:?}"
+        );
+        tokio::time::sleep(METADATA_POLL).await;
+    };
     let mut group = None;
     for candidate in 0..GROUP_CANDIDATES {
         let id = format!("ak3-group-{candidate}");
