@@ -191,9 +191,9 @@ impl GroupMember {
             self.next_auto_commit = Instant::now() + self.config.auto_commit_interval;
             let owned = self.owned_positions(positions);
             if !owned.is_empty() {
-                // As Java's async auto-commit: a failure is retried at the next interval, and
-                // rebalance errors have already flagged the rejoin.
-                let _ = self.commit_once(&owned).await;
+                // As Java's asynchronous auto-commit: one attempt, a failure is retried at the
+                // next interval, and rebalance errors have already flagged the rejoin.
+                let _ = self.commit_offsets(&owned, false).await;
             }
         }
         Ok(None)
@@ -209,7 +209,7 @@ impl GroupMember {
         if offsets.is_empty() {
             return Ok(());
         }
-        self.commit_once(offsets).await
+        self.commit_offsets(offsets, true).await
     }
 
     /// The committed offsets of `partitions` (`None`: nothing committed), read with
@@ -262,7 +262,7 @@ impl GroupMember {
         if self.config.enable_auto_commit && generation_id != NO_GENERATION {
             let owned = self.owned_positions(positions);
             if !owned.is_empty() {
-                outcome = self.commit_once(&owned).await;
+                outcome = self.commit_offsets(&owned, true).await;
             }
         }
         if self.config.group_instance_id.is_none() && !member_id.is_empty() {
@@ -312,7 +312,7 @@ impl GroupMember {
                 let owned = self.owned_positions(positions);
                 if !owned.is_empty() {
                     // Java commits synchronously before revoking and only logs a failure.
-                    let _ = self.commit_once(&owned).await;
+                    let _ = self.commit_offsets(&owned, true).await;
                 }
             }
             let revoked = std::mem::take(&mut self.assignment);
@@ -499,10 +499,13 @@ impl GroupMember {
         }
     }
 
-    /// One OffsetCommit with this member's identity, with retries for coordinator errors.
-    async fn commit_once(
+    /// OffsetCommit with this member's identity; with `retries`, coordinator errors are retried
+    /// (backed off, within `default.api.timeout.ms`), otherwise only noted (the coordinator is
+    /// found again next time).
+    async fn commit_offsets(
         &self,
         offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
+        retries: bool,
     ) -> ClientResult<()> {
         let cluster = self.link.cluster().clone();
         let config = cluster.config();
@@ -556,7 +559,7 @@ impl GroupMember {
                     CoordinatorError::Other => error.is_retriable(),
                 },
             };
-            if !retry || Instant::now() + backoff >= deadline {
+            if !retry || !retries || Instant::now() + backoff >= deadline {
                 return Err(error);
             }
             tokio::time::sleep(backoff).await;
