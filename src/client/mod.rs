@@ -7,6 +7,8 @@
 //! - [`consumer`] — assigned or subscribed partitions fetched from their leaders.
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
+//! - [`group`] — consumer-group membership and committed offsets; [`group_admin`]: group
+//!   administration for the tools.
 
 pub mod admin;
 pub mod cluster;
@@ -14,6 +16,8 @@ pub mod connection;
 pub mod consumer;
 pub mod error;
 pub mod errors;
+pub mod group;
+pub mod group_admin;
 pub mod producer;
 
 pub use cluster::{ClientConfig, Cluster, ClusterMetadata};

@@ -4,6 +4,7 @@
 //! - [`frame`] — 4-byte length-prefixed frames with a size limit.
 //! - [`versions`] — which API versions the bundled broker implements.
 //! - [`batch`] — the raw record-batch (magic v2) walker, validator and patcher.
+//! - [`consumer_protocol`] — ConsumerProtocol subscription/assignment bytes of classic groups.
 //! - [`record_decode`] — zero-copy reading of the records of fetched batches.
 //! - [`decompress`] — gzip/snappy/lz4/zstd decompression of a batch's records.
 //! - [`topic`] — Kafka's topic-name rules.
@@ -12,6 +13,7 @@
 //! - [`murmur2`] — Java's default partitioner hash for keyed records.
 
 pub mod batch;
+pub mod consumer_protocol;
 pub mod decompress;
 pub mod frame;
 pub mod murmur2;
