@@ -233,7 +233,7 @@ async fn every_error_of_section_6_2() {
         (
             counts("t18", 1, 3),
             38,
-            "Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be reached because only 1 broker(s) are registered.",
+            "Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.",
         ),
     ];
     for (topic, code, message) in cases {
