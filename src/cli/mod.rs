@@ -1,12 +1,14 @@
 //! One module per command-line tool: clap argument definitions and a `main` entry point each.
 //! Depends on `client`, and on `broker` only for `kafka-server-start`.
 //!
-//! - [`common`] — jopt-simple-compatible parsing, help table, properties, exit codes.
+//! - [`common`] — jopt-simple-compatible parsing, properties, exit codes.
+//! - [`jopt_help`] — jopt-simple's help table, byte for byte.
 //! - [`topics`] — `kafka-topics`.
 //! - [`server_start`] — `kafka-server-start`.
 //! - [`java_order`] — Java `HashMap` iteration order for output Apache leaves unsorted.
 
 pub mod common;
 pub mod java_order;
+pub mod jopt_help;
 pub mod server_start;
 pub mod topics;

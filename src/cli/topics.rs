@@ -33,6 +33,7 @@ pub struct TopicsArgs {
     /// REQUIRED: The Kafka server to connect to.
     #[arg(
         long,
+        verbatim_doc_comment,
         value_name = "String: server to connect to",
         allow_hyphen_values = true
     )]
@@ -40,40 +41,62 @@ pub struct TopicsArgs {
     /// Property file containing configs to be passed to Admin Client.
     #[arg(
         long,
+        verbatim_doc_comment,
         value_name = "String: command config property file",
         allow_hyphen_values = true
     )]
     pub command_config: Option<String>,
     /// List all available topics.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub list: bool,
     /// Create a new topic.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub create: bool,
     /// Delete a topic.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub delete: bool,
     /// Alter the number of partitions and replica assignment. (To alter topic configurations, the kafka-configs tool can be used.)
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub alter: bool,
     /// List details for the given topics.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub describe: bool,
     /// The topic to create, alter, describe or delete. It also accepts a regular expression, except for --create option.
-    #[arg(long, value_name = "String: topic", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        verbatim_doc_comment,
+        value_name = "String: topic",
+        allow_hyphen_values = true
+    )]
     pub topic: Option<String>,
     /// The topic-id to describe.
-    #[arg(long, value_name = "String: topic-id", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        verbatim_doc_comment,
+        value_name = "String: topic-id",
+        allow_hyphen_values = true
+    )]
     pub topic_id: Option<String>,
     /// A topic configuration override for the topic being created. It is supported only in combination with --create. (To alter topic configurations, the kafka-configs tool can be used.)
-    #[arg(long, value_name = "String: name=value", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        verbatim_doc_comment,
+        value_name = "String: name=value",
+        allow_hyphen_values = true
+    )]
     pub config: Vec<String>,
     /// This option is no longer supported and has been deprecated since 4.0
-    #[arg(long, value_name = "String: name", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        verbatim_doc_comment,
+        value_name = "String: name",
+        allow_hyphen_values = true
+    )]
     pub delete_config: Vec<String>,
     /// The number of partitions for the topic being created or altered. If not supplied with --create, the topic uses the cluster default. (WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected).
     #[arg(
         long,
+        verbatim_doc_comment,
         value_name = "Integer: # of partitions",
         allow_hyphen_values = true
     )]
@@ -81,6 +104,7 @@ pub struct TopicsArgs {
     /// The replication factor for each partition in the topic being created. If not supplied, the topic uses the cluster default.
     #[arg(
         long,
+        verbatim_doc_comment,
         value_name = "Integer: replication factor",
         allow_hyphen_values = true
     )]
@@ -88,72 +112,95 @@ pub struct TopicsArgs {
     /// A list of manual partition-to-broker assignments for the topic being created or altered.
     #[arg(
         long,
+        verbatim_doc_comment,
         value_name = "String: broker_id_for_part1_replica1 : broker_id_for_part1_replica2 , broker_id_for_part2_replica1 : broker_id_for_part2_replica2 , ...",
         allow_hyphen_values = true
     )]
     pub replica_assignment: Option<String>,
     /// If set when describing topics, only show under-replicated partitions.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub under_replicated_partitions: bool,
     /// If set when describing topics, only show partitions whose leader is not available.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub unavailable_partitions: bool,
     /// If set when describing topics, only show partitions whose isr count is less than the configured minimum.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub under_min_isr_partitions: bool,
     /// If set when describing topics, only show partitions whose isr count is equal to the configured minimum.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub at_min_isr_partitions: bool,
     /// If set when describing topics, only show topics that have overridden configs.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub topics_with_overrides: bool,
     /// If set when altering or deleting or describing topics, the action will only execute if the topic exists.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub if_exists: bool,
     /// If set when creating topics, the create request will not fail if the topic already exists, but the request will still be sent.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub if_not_exists: bool,
     /// Exclude internal topics when listing or describing topics. By default, the internal topics are included.
-    #[arg(long)]
+    #[arg(long, verbatim_doc_comment)]
     pub exclude_internal: bool,
     /// The maximum partition size to be included in one DescribeTopicPartitions response.
     #[arg(
         long,
+        verbatim_doc_comment,
         value_name = "Integer: maximum number of partitions per response",
         allow_hyphen_values = true
     )]
     pub partition_size_limit_per_response: Option<i32>,
-    /// kafkit extension: output format for --list and --describe: `text` (Apache's, default) or `json`.
-    #[arg(long, value_name = "String: text|json", allow_hyphen_values = true)]
+    /// Output format for --list and --describe: text (Apache's, the default) or json.
+    #[arg(
+        long,
+        value_name = "String: text|json",
+        allow_hyphen_values = true,
+        help_heading = common::EXTENSION_HEADING
+    )]
     pub output: Option<String>,
     /// Words that are not options are ignored, as Apache's tool does.
     #[arg(hide = true)]
     pub ignored: Vec<String>,
 }
 
+/// `--config`'s help as Apache prints it: the short text around the list of every topic config.
+fn config_help() -> String {
+    let names: Vec<String> = topic_rules::TOPIC_CONFIG_NAMES
+        .iter()
+        .map(|name| format!("\t{name}"))
+        .collect();
+    format!(
+        "A topic configuration override for the topic being created. The following is a list of \
+         valid configurations: \n{}\nSee the Kafka documentation for full details on the topic \
+         configs. It is supported only in combination with --create.{ALTER_HINT}",
+        names.join("\n")
+    )
+}
+
+/// The clap command with Apache's full help texts (for the jopt help table).
+pub fn command() -> clap::Command {
+    <TopicsArgs as clap::CommandFactory>::command().mut_arg("config", |a| a.help(config_help()))
+}
+
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
     if argv.is_empty() {
-        return common::usage_failure::<TopicsArgs>(&UsageError::with_usage(NO_ARGS_MESSAGE));
+        return common::usage_failure_of(&command(), &UsageError::with_usage(NO_ARGS_MESSAGE));
     }
     let args = match common::parse::<TopicsArgs>(argv) {
         Parsed::Run(args) => args,
         Parsed::Help => {
             eprintln!("{DESCRIPTION}");
-            eprint!(
-                "{}",
-                common::jopt_help(&<TopicsArgs as clap::CommandFactory>::command())
-            );
+            eprint!("{}", common::jopt_help(&command()));
             return ExitCode::SUCCESS;
         }
         Parsed::Version => {
             println!("{}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Parsed::Error(e) => return common::usage_failure::<TopicsArgs>(&e),
+        Parsed::Error(e) => return common::usage_failure_of(&command(), &e),
     };
     if let Err(e) = validate(&args) {
-        return common::usage_failure::<TopicsArgs>(&e);
+        return common::usage_failure_of(&command(), &e);
     }
     let runtime = match common::runtime() {
         Ok(rt) => rt,

@@ -29,6 +29,11 @@ fn table_has_kafka_4_4_topic_configs() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), TOPIC_CONFIG_COUNT, "no duplicate names");
+    assert_eq!(
+        names,
+        crate::protocol::topic::TOPIC_CONFIG_NAMES,
+        "the names tools list"
+    );
     for def in TOPIC_CONFIGS {
         assert!(
             normalize(def, def.default).is_ok(),
