@@ -6,5 +6,6 @@ mod common;
 mod apache_peer;
 mod broker;
 mod cli;
+mod golden;
 mod interop;
 mod interop_java;

@@ -212,8 +212,19 @@ pub fn split_property(entry: &str) -> (String, String) {
 }
 
 /// Reads a `--command-config` file (Java properties syntax).
+/// A file that cannot be read is reported as Java reports it (`NoSuchFileException` and
+/// `AccessDeniedException` carry just the path).
 pub fn load_properties(path: &str) -> Result<BTreeMap<String, String>, String> {
-    crate::protocol::properties::load(Path::new(path)).map_err(|e| e.to_string())
+    use crate::protocol::properties::PropertiesError;
+    use std::io::ErrorKind;
+    crate::protocol::properties::load(Path::new(path)).map_err(|e| match &e {
+        PropertiesError::Read { source, .. } => match source.kind() {
+            ErrorKind::NotFound | ErrorKind::PermissionDenied => path.to_string(),
+            ErrorKind::IsADirectory => "Is a directory".to_string(),
+            _ => e.to_string(),
+        },
+        PropertiesError::Syntax { .. } => e.to_string(),
+    })
 }
 
 /// Client settings from `--bootstrap-server` and client properties (`--command-config` plus

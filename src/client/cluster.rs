@@ -103,7 +103,8 @@ pub struct ClusterMetadata {
 }
 
 impl ClusterMetadata {
-    fn from_response(response: MetadataResponse) -> ClusterMetadata {
+    /// The snapshot a Metadata response describes (topics without a name are left out).
+    pub(crate) fn from_response(response: MetadataResponse) -> ClusterMetadata {
         let brokers = response
             .brokers
             .into_iter()
