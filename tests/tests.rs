@@ -6,6 +6,7 @@ mod common;
 mod apache_peer;
 mod broker;
 mod cli;
+mod client;
 mod golden;
 mod interop;
 mod interop_java;

@@ -4,10 +4,12 @@
 //! - [`common`] — jopt-simple-compatible parsing, properties, exit codes.
 //! - [`jopt_help`] — jopt-simple's help table, byte for byte.
 //! - [`topics`] — `kafka-topics`.
+//! - [`console_consumer`] — `kafka-console-consumer`.
 //! - [`server_start`] — `kafka-server-start`.
 //! - [`java_order`] — Java `HashMap` iteration order for output Apache leaves unsorted.
 
 pub mod common;
+pub mod console_consumer;
 pub mod java_order;
 pub mod jopt_help;
 pub mod server_start;

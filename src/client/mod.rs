@@ -3,12 +3,14 @@
 //! Owns talking to brokers over the wire protocol; must not depend on `broker`.
 //!
 //! - [`connection`] — one pipelined connection per broker with version negotiation.
+//! - [`consumer`] — assigned or subscribed partitions fetched from their leaders.
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
 
 pub mod admin;
 pub mod cluster;
 pub mod connection;
+pub mod consumer;
 pub mod error;
 pub mod errors;
 

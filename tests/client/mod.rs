@@ -1,0 +1,3 @@
+//! The client library driven directly (no binaries), against in-process brokers.
+
+mod consumer;
