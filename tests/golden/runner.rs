@@ -68,6 +68,9 @@ pub struct Case {
     /// broker that other tests share).
     pub on_apache_broker: bool,
     pub deviation: Deviation,
+    /// Texts Apache prints in a varying form (e.g. a Java `HashSet` of option specs, in
+    /// identity-hash order): each `(variant, canonical)` is rewritten before comparing.
+    pub equivalents: Vec<(&'static str, &'static str)>,
 }
 
 impl Case {
@@ -76,7 +79,14 @@ impl Case {
             args: args.iter().map(|a| a.to_string()).collect(),
             on_apache_broker: true,
             deviation: Deviation::None,
+            equivalents: Vec::new(),
         }
+    }
+
+    /// Treats `variant` as `canonical` in every output of this case.
+    pub fn equivalent(mut self, variant: &'static str, canonical: &'static str) -> Case {
+        self.equivalents.push((variant, canonical));
+        self
     }
 
     pub fn only_our_broker(mut self) -> Case {
@@ -243,12 +253,21 @@ pub async fn run_cases(
             runs.push((Tool::Ours, b, run_captured(command, None).await));
         }
         runs.sort_by_key(|(tool, b, _)| (*b, *tool == Tool::Ours));
+        let canonical = |text: String| {
+            case.equivalents
+                .iter()
+                .fold(text, |t, (variant, canonical)| {
+                    t.replace(variant, canonical)
+                })
+        };
         let seen: Vec<Seen> = runs
             .iter()
             .map(|(_, b, out)| Seen {
                 code: out.code,
-                stdout: run.normalise(&run.scope(&out.stdout, &case.args, &brokers[*b]), brokers),
-                stderr: run.normalise(&strip_java_stack_traces(&out.stderr), brokers),
+                stdout: canonical(
+                    run.normalise(&run.scope(&out.stdout, &case.args, &brokers[*b]), brokers),
+                ),
+                stderr: canonical(run.normalise(&strip_java_stack_traces(&out.stderr), brokers)),
             })
             .collect();
         let reference = &seen[0];

@@ -103,7 +103,11 @@ fn usage_cases(command_config: &str, missing_file: &str) -> Vec<Case> {
         b(&["--create"]),
         b(&["--alter", "--partitions", "2"]),
         b(&["--delete"]),
-        b(&["--alter", "--topic", "x", "--config", "a=b"]),
+        // Apache names the two options from a HashSet of option objects: either order.
+        b(&["--alter", "--topic", "x", "--config", "a=b"]).equivalent(
+            "[[config], [bootstrap-server]]",
+            "[[bootstrap-server], [config]]",
+        ),
         b(&["--alter", "--topic", "x"]),
         b(&["--list", "--partitions", "3"]),
         b(&["--list", "--config", "a=b"]),
@@ -173,6 +177,13 @@ fn usage_cases(command_config: &str, missing_file: &str) -> Vec<Case> {
             command_config,
         ]),
         b(&["--list", "--command-config", missing_file]),
+        b(&[
+            "--list",
+            "--command-config",
+            command_config,
+            "--command-config",
+            command_config,
+        ]),
     ]
 }
 
@@ -493,6 +504,17 @@ fn change_cases() -> Vec<Case> {
         ]),
         b(&["--alter", "--topic", "{own:alt-re}-.*", "--partitions", "2"]),
         b(&["--alter", "--topic", "{run}-nomatch", "--partitions", "2"]),
+        b(&["--alter", "--topic", "{run}-orders", "--partitions", "x"]),
+        b(&[
+            "--alter",
+            "--topic",
+            "{run}-nomatch",
+            "--partitions",
+            "3",
+            "--replica-assignment",
+            "1,x",
+        ]),
+        b(&["--delete", "--topic", "{run}-["]),
         b(&[
             "--alter",
             "--topic",
