@@ -10,3 +10,4 @@ mod client;
 mod golden;
 mod interop;
 mod interop_java;
+mod multi_broker;
