@@ -190,13 +190,13 @@ impl Run {
         }
         stdout
             .split_inclusive('\n')
-            .filter(|line| line.contains(&self.prefix) || line.trim_end() == crate_internal_topic())
+            .filter(|line| line.contains(&self.prefix) || line.trim_end() == internal_topic())
             .collect()
     }
 }
 
 /// The internal topic the fixtures create on both brokers.
-pub fn crate_internal_topic() -> &'static str {
+pub fn internal_topic() -> &'static str {
     kafkit::protocol::topic::GROUP_METADATA_TOPIC
 }
 
