@@ -7,5 +7,7 @@ mod apache_peer;
 mod broker;
 mod cli;
 mod client;
+mod golden;
 mod interop;
 mod interop_java;
+mod multi_broker;

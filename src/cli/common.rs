@@ -14,6 +14,8 @@ use clap::{Command, CommandFactory};
 
 use crate::client::ClientConfig;
 
+pub use super::jopt_help::EXTENSION_HEADING;
+
 /// Exit code for every failure (usage errors, broker errors, I/O errors).
 pub const EXIT_FAILURE: u8 = 1;
 
@@ -180,110 +182,23 @@ fn jopt_message(error: &clap::Error) -> String {
     }
 }
 
-/// jopt-simple's help table: `Option`/`Description` header, rows sorted by option name,
-/// `--name <argname>` on the left, the description wrapped on the right.
+/// jopt-simple's help table for `command` (see [`super::jopt_help`]), byte for byte as Apache's
+/// tools print it.
 pub fn jopt_help(command: &Command) -> String {
-    const WIDTH: usize = 80;
-    let mut rows: Vec<(String, String, String)> = command
-        .get_arguments()
-        .filter(|a| !a.is_hide_set())
-        .filter_map(|a| {
-            let long = a.get_long()?;
-            let mut left = format!("--{long}");
-            if a.get_action().takes_values() {
-                let name = a
-                    .get_value_names()
-                    .and_then(|n| n.first())
-                    .map(|n| n.to_string())
-                    .unwrap_or_default();
-                if a.is_require_equals_set()
-                    || a.get_num_args().is_some_and(|n| n.min_values() == 0)
-                {
-                    left.push_str(&format!(" [{name}]"));
-                } else {
-                    left.push_str(&format!(" <{name}>"));
-                }
-            }
-            let mut help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
-            if let Some(default) = a.get_default_values().first() {
-                help.push_str(&format!(" (default: {})", default.to_string_lossy()));
-            }
-            Some((long.to_string(), left, help))
-        })
-        .collect();
-    rows.push((
-        "help".to_string(),
-        "--help".to_string(),
-        "Print usage information.".to_string(),
-    ));
-    rows.push((
-        "version".to_string(),
-        "--version".to_string(),
-        "Display Kafka version.".to_string(),
-    ));
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let left_width = rows
-        .iter()
-        .map(|r| r.1.len())
-        .max()
-        .unwrap_or(6)
-        .clamp(6, WIDTH / 2 - 2);
-    let desc_width = WIDTH - left_width - 2;
-    let mut out = String::new();
-    let line = |out: &mut String, left: &str, right: &str| {
-        let pad = left_width.saturating_sub(left.len());
-        out.push_str(left);
-        if !right.is_empty() {
-            out.push_str(&" ".repeat(pad + 2));
-            out.push_str(right);
-        }
-        out.push('\n');
-    };
-    line(&mut out, "Option", "Description");
-    line(&mut out, "------", "-----------");
-    for (_, left, help) in rows {
-        let wrapped = wrap(&help, desc_width);
-        if left.len() > left_width {
-            out.push_str(&left);
-            out.push('\n');
-            for w in wrapped {
-                line(&mut out, "", &w);
-            }
-        } else {
-            let mut lines = wrapped.into_iter();
-            line(&mut out, &left, &lines.next().unwrap_or_default());
-            for w in lines {
-                line(&mut out, "", &w);
-            }
-        }
-    }
-    out
-}
-
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut current = String::new();
-        for word in paragraph.split(' ') {
-            if !current.is_empty() && current.len() + 1 + word.len() > width {
-                lines.push(std::mem::take(&mut current));
-            }
-            if !current.is_empty() {
-                current.push(' ');
-            }
-            current.push_str(word);
-        }
-        lines.push(current);
-    }
-    lines
+    super::jopt_help::help(command)
 }
 
 /// Prints a usage error the jopt way (message, then the help table, on stderr) and returns the
 /// failure exit code.
 pub fn usage_failure<T: CommandFactory>(error: &UsageError) -> ExitCode {
+    usage_failure_of(&T::command(), error)
+}
+
+/// [`usage_failure`] for a command whose help texts were adjusted at run time.
+pub fn usage_failure_of(command: &Command, error: &UsageError) -> ExitCode {
     eprintln!("{}", error.message);
     if error.show_usage {
-        eprint!("{}", jopt_help(&T::command()));
+        eprint!("{}", jopt_help(command));
     }
     ExitCode::from(EXIT_FAILURE)
 }
@@ -297,8 +212,19 @@ pub fn split_property(entry: &str) -> (String, String) {
 }
 
 /// Reads a `--command-config` file (Java properties syntax).
+/// A file that cannot be read is reported as Java reports it (`NoSuchFileException` and
+/// `AccessDeniedException` carry just the path).
 pub fn load_properties(path: &str) -> Result<BTreeMap<String, String>, String> {
-    crate::protocol::properties::load(Path::new(path)).map_err(|e| e.to_string())
+    use crate::protocol::properties::PropertiesError;
+    use std::io::ErrorKind;
+    crate::protocol::properties::load(Path::new(path)).map_err(|e| match &e {
+        PropertiesError::Read { source, .. } => match source.kind() {
+            ErrorKind::NotFound | ErrorKind::PermissionDenied => path.to_string(),
+            ErrorKind::IsADirectory => "Is a directory".to_string(),
+            _ => e.to_string(),
+        },
+        PropertiesError::Syntax { .. } => e.to_string(),
+    })
 }
 
 /// Client settings from `--bootstrap-server` and client properties (`--command-config` plus

@@ -1,7 +1,8 @@
 //! One module per command-line tool: clap argument definitions and a `main` entry point each.
 //! Depends on `client`, and on `broker` only for `kafka-server-start`.
 //!
-//! - [`common`] — jopt-simple-compatible parsing, help table, properties, exit codes.
+//! - [`common`] — jopt-simple-compatible parsing, properties, exit codes.
+//! - [`jopt_help`] — jopt-simple's help table, byte for byte.
 //! - [`topics`] — `kafka-topics`.
 //! - [`console_producer`] — `kafka-console-producer`.
 //! - [`console_consumer`] — `kafka-console-consumer`.
@@ -12,5 +13,6 @@ pub mod common;
 pub mod console_consumer;
 pub mod console_producer;
 pub mod java_order;
+pub mod jopt_help;
 pub mod server_start;
 pub mod topics;

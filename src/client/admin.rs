@@ -16,17 +16,24 @@ use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::describe_topic_partitions_request::{Cursor, TopicRequest};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
-use super::cluster::{BrokerInfo, Cluster, PartitionInfo, TopicInfo};
+use super::cluster::{BrokerInfo, Cluster, ClusterMetadata, PartitionInfo, TopicInfo};
 use super::error::{ClientError, ClientResult};
 
 /// Admin requests' `timeout_ms` (the broker-side wait for controller work).
 const ADMIN_REQUEST_TIMEOUT_MS: i32 = 30_000;
 /// DescribeTopicPartitions page size (`--partition-size-limit-per-response` default).
 pub const DEFAULT_PARTITION_PAGE: i32 = 2000;
+/// The first Metadata version whose requests may name topics by id.
+const METADATA_TOPIC_IDS_VERSION: i16 = 12;
+/// Java's admin client refuses these names before sending anything.
+const UNREPRESENTABLE_TOPIC_NAME: &str = "";
+/// INVALID_TOPIC_EXCEPTION.
+const INVALID_TOPIC: i16 = 17;
 /// DescribeConfigs resource type TOPIC.
 pub const RESOURCE_TOPIC: i8 = 2;
 /// DescribeConfigs resource type BROKER.
@@ -39,6 +46,35 @@ pub const READ_COMMITTED: i8 = 1;
 
 fn topic_name(name: &str) -> TopicName {
     TopicName(StrBytes::from_string(name.to_string()))
+}
+
+/// One topic of a CreateTopics request.
+fn creatable_topic(t: &NewTopic) -> CreatableTopic {
+    CreatableTopic::default()
+        .with_name(topic_name(&t.name))
+        .with_num_partitions(t.partitions)
+        .with_replication_factor(t.replication_factor)
+        .with_assignments(
+            t.assignments
+                .iter()
+                .zip(0..)
+                .map(|(brokers, index)| {
+                    CreatableReplicaAssignment::default()
+                        .with_partition_index(index)
+                        .with_broker_ids(brokers.iter().map(|&b| BrokerId(b)).collect())
+                })
+                .collect(),
+        )
+        .with_configs(
+            t.configs
+                .iter()
+                .map(|(k, v)| {
+                    CreatableTopicConfig::default()
+                        .with_name(StrBytes::from_string(k.clone()))
+                        .with_value(Some(StrBytes::from_string(v.clone())))
+                })
+                .collect(),
+        )
 }
 
 /// A topic to create.
@@ -130,60 +166,30 @@ impl<'a> Admin<'a> {
         Ok(metadata.topics.values().cloned().collect())
     }
 
-    /// Creates topics; one result per topic, in request order.
+    /// Creates topics; one result per topic, in request order. A name no request can carry
+    /// (the empty one) fails here without being sent, as in Java's admin client.
     pub async fn create_topics(
         &self,
         topics: &[NewTopic],
         validate_only: bool,
     ) -> ClientResult<Vec<(String, ClientResult<Uuid>)>> {
-        let request = CreateTopicsRequest::default()
-            .with_timeout_ms(ADMIN_REQUEST_TIMEOUT_MS)
-            .with_validate_only(validate_only)
-            .with_topics(
-                topics
-                    .iter()
-                    .map(|t| {
-                        CreatableTopic::default()
-                            .with_name(topic_name(&t.name))
-                            .with_num_partitions(t.partitions)
-                            .with_replication_factor(t.replication_factor)
-                            .with_assignments(
-                                t.assignments
-                                    .iter()
-                                    .enumerate()
-                                    .map(|(i, brokers)| {
-                                        CreatableReplicaAssignment::default()
-                                            .with_partition_index(i as i32)
-                                            .with_broker_ids(
-                                                brokers.iter().map(|&b| BrokerId(b)).collect(),
-                                            )
-                                    })
-                                    .collect(),
-                            )
-                            .with_configs(
-                                t.configs
-                                    .iter()
-                                    .map(|(k, v)| {
-                                        CreatableTopicConfig::default()
-                                            .with_name(StrBytes::from_string(k.clone()))
-                                            .with_value(Some(StrBytes::from_string(v.clone())))
-                                    })
-                                    .collect(),
-                            )
-                    })
-                    .collect(),
-            );
-        let response = self
-            .cluster
-            .retry("createTopics", || async {
-                self.cluster.controller().await?.send(request.clone()).await
-            })
-            .await?;
-        Ok(response
-            .topics
-            .into_iter()
-            .map(|t| {
-                let name = t.name.to_string();
+        let sendable: Vec<&NewTopic> = topics
+            .iter()
+            .filter(|t| t.name != UNREPRESENTABLE_TOPIC_NAME)
+            .collect();
+        let mut answers: BTreeMap<String, ClientResult<Uuid>> = BTreeMap::new();
+        if !sendable.is_empty() {
+            let request = CreateTopicsRequest::default()
+                .with_timeout_ms(ADMIN_REQUEST_TIMEOUT_MS)
+                .with_validate_only(validate_only)
+                .with_topics(sendable.iter().map(|t| creatable_topic(t)).collect());
+            let response = self
+                .cluster
+                .retry("createTopics", || async {
+                    self.cluster.controller().await?.send(request.clone()).await
+                })
+                .await?;
+            for t in response.topics {
                 let result = if t.error_code == 0 {
                     Ok(t.topic_id)
                 } else {
@@ -193,7 +199,30 @@ impl<'a> Admin<'a> {
                         String::new(),
                     ))
                 };
-                (name, result)
+                answers.insert(t.name.to_string(), result);
+            }
+        }
+        Ok(topics
+            .iter()
+            .map(|t| {
+                let result = if t.name == UNREPRESENTABLE_TOPIC_NAME {
+                    Err(ClientError::kafka(
+                        INVALID_TOPIC,
+                        Some(format!(
+                            "The given topic name '{}' cannot be represented in a request.",
+                            t.name
+                        )),
+                        String::new(),
+                    ))
+                } else {
+                    answers.remove(&t.name).unwrap_or_else(|| {
+                        Err(ClientError::Other(format!(
+                            "the broker did not answer for topic {}",
+                            t.name
+                        )))
+                    })
+                };
+                (t.name.clone(), result)
             })
             .collect())
     }
@@ -430,6 +459,72 @@ impl<'a> Admin<'a> {
                     None,
                     format!("topic {n}"),
                 )),
+            })
+            .collect())
+    }
+
+    /// Describes topics by id through Metadata (v12+ takes topic ids), as Java's admin client
+    /// does: the ELR fields are unknown there. One result per id, in order.
+    pub async fn describe_topics_by_id(
+        &self,
+        ids: &[Uuid],
+    ) -> ClientResult<Vec<ClientResult<TopicDescription>>> {
+        let cluster = self.cluster;
+        let response = cluster
+            .retry("describeTopics", || async {
+                let connection = cluster.any_connection().await?;
+                let version = connection.version_in::<MetadataRequest>(
+                    METADATA_TOPIC_IDS_VERSION,
+                    <MetadataRequest as kafka_protocol::protocol::Message>::VERSIONS.max,
+                )?;
+                let request = MetadataRequest::default()
+                    .with_topics(Some(
+                        ids.iter()
+                            .map(|&id| MetadataRequestTopic::default().with_topic_id(id))
+                            .collect(),
+                    ))
+                    .with_allow_auto_topic_creation(false);
+                connection.send_at(request, version).await
+            })
+            .await?;
+        let errors: BTreeMap<Uuid, i16> = response
+            .topics
+            .iter()
+            .filter(|t| t.error_code != 0)
+            .map(|t| (t.topic_id, t.error_code))
+            .collect();
+        let metadata = ClusterMetadata::from_response(response);
+        Ok(ids
+            .iter()
+            .map(|id| {
+                if let Some(&code) = errors.get(id) {
+                    return Err(ClientError::kafka(code, None, format!("topic id {id}")));
+                }
+                metadata
+                    .topics
+                    .values()
+                    .find(|t| t.topic_id == *id)
+                    .map(|t| TopicDescription {
+                        name: t.name.clone(),
+                        topic_id: t.topic_id,
+                        is_internal: t.is_internal,
+                        partitions: t
+                            .partitions
+                            .iter()
+                            .map(|p| PartitionDescription {
+                                info: p.clone(),
+                                eligible_leader_replicas: None,
+                                last_known_elr: None,
+                            })
+                            .collect(),
+                    })
+                    .ok_or_else(|| {
+                        ClientError::kafka(
+                            ResponseError::UnknownTopicId.code(),
+                            None,
+                            format!("topic id {id}"),
+                        )
+                    })
             })
             .collect())
     }

@@ -103,7 +103,8 @@ pub struct ClusterMetadata {
 }
 
 impl ClusterMetadata {
-    fn from_response(response: MetadataResponse) -> ClusterMetadata {
+    /// The snapshot a Metadata response describes (topics without a name are left out).
+    pub(crate) fn from_response(response: MetadataResponse) -> ClusterMetadata {
         let brokers = response
             .brokers
             .into_iter()
@@ -224,7 +225,16 @@ impl Cluster {
         let broker = metadata.brokers.get(&node_id).ok_or_else(|| {
             ClientError::Other(format!("broker {node_id} is not in the cluster metadata"))
         })?;
-        self.connection_to(&broker.address()).await
+        self.connection_to(&broker.address())
+            .await
+            .map_err(|e| match e {
+                ClientError::Connect { broker, reason } => ClientError::BrokerUnreachable {
+                    node_id,
+                    broker,
+                    reason,
+                },
+                other => other,
+            })
     }
 
     /// A connection to any reachable broker: known brokers first, then the bootstrap list.
@@ -302,9 +312,10 @@ impl Cluster {
     /// A connection to the controller (where CreateTopics / DeleteTopics / CreatePartitions go).
     pub async fn controller(&self) -> ClientResult<Arc<Connection>> {
         let metadata = self.refresh_metadata(Some(&[])).await?;
-        match metadata.brokers.get(&metadata.controller_id) {
-            Some(b) => self.connection_to(&b.address()).await,
-            None => self.any_connection().await,
+        if metadata.brokers.contains_key(&metadata.controller_id) {
+            self.connection_to_node(metadata.controller_id).await
+        } else {
+            self.any_connection().await
         }
     }
 

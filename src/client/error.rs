@@ -9,6 +9,14 @@ use kafka_protocol::messages::ApiKey;
 pub enum ClientError {
     #[error("cannot connect to broker {broker}: {reason}")]
     Connect { broker: String, reason: String },
+    /// A broker the cluster metadata names could not be reached: it may have just left the
+    /// cluster, so fresh metadata and a retry may route around it.
+    #[error("cannot connect to broker {node_id} at {broker}: {reason}")]
+    BrokerUnreachable {
+        node_id: i32,
+        broker: String,
+        reason: String,
+    },
     #[error("connection to broker {broker} lost: {reason}")]
     Disconnected { broker: String, reason: String },
     #[error("{api:?} request to broker {broker} timed out after {timeout_ms} ms")]
@@ -69,7 +77,9 @@ impl ClientError {
     /// Whether retrying after a metadata refresh may succeed.
     pub fn is_retriable(&self) -> bool {
         match self {
-            ClientError::Disconnected { .. } | ClientError::Timeout { .. } => true,
+            ClientError::Disconnected { .. }
+            | ClientError::Timeout { .. }
+            | ClientError::BrokerUnreachable { .. } => true,
             ClientError::Kafka { error, .. } => error.is_retriable(),
             _ => false,
         }

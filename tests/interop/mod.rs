@@ -11,7 +11,7 @@ mod confluent;
 mod durability;
 mod kafka_python;
 mod kcat;
-pub(crate) mod peers;
+pub mod peers;
 
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use kafka_protocol::messages::{CreateTopicsRequest, TopicName};

@@ -243,7 +243,7 @@ fn counts(broker: &Broker, topic: &CreatableTopic) -> Result<(i32, i16), TopicEr
         return Err(TopicError::new(
             ResponseError::InvalidReplicationFactor.code(),
             format!(
-                "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {REGISTERED_BROKERS} broker(s) are registered."
+                "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {REGISTERED_BROKERS} broker(s) are registered or some brokers have all their log directories cordoned."
             ),
         ));
     }

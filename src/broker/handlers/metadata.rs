@@ -42,9 +42,13 @@ pub async fn handle(
             .topics
             .unwrap_or_default()
             .into_iter()
+            // A topic id wins over the name, as in Apache's broker: Java's admin client sends
+            // an empty name beside the id.
             .map(|requested| match requested.name {
-                Some(name) => named_topic(broker, &name, auto_create),
-                None => match broker.topic_by_id(requested.topic_id) {
+                Some(name) if requested.topic_id.is_nil() => {
+                    named_topic(broker, &name, auto_create)
+                }
+                _ => match broker.topic_by_id(requested.topic_id) {
                     Some(topic) => topic_entry(broker, &topic),
                     None => MetadataResponseTopic::default()
                         .with_error_code(ResponseError::UnknownTopicId.code())

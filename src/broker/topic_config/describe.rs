@@ -38,6 +38,8 @@ pub struct DescribedConfig {
 /// insertion order there, so the order is recorded rather than computed).
 const APACHE_TOPIC_ORDER: &[&str] = &[
     "compression.type",
+    "errors.deadletterqueue.group.enable",
+    "remote.copy.lag.bytes",
     "remote.log.delete.on.disable",
     "leader.replication.throttled.replicas",
     "remote.storage.enable",
@@ -52,6 +54,7 @@ const APACHE_TOPIC_ORDER: &[&str] = &[
     "segment.bytes",
     "retention.ms",
     "compression.gzip.level",
+    "remote.copy.lag.ms",
     "flush.messages",
     "compression.zstd.level",
     "max.compaction.lag.ms",
@@ -67,6 +70,7 @@ const APACHE_TOPIC_ORDER: &[&str] = &[
     "retention.bytes",
     "delete.retention.ms",
     "message.timestamp.after.max.ms",
+    "max.decompressed.message.bytes",
     "message.timestamp.before.max.ms",
     "segment.ms",
     "segment.index.bytes",

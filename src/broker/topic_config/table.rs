@@ -74,7 +74,7 @@ const fn def(
 use Check::{AtLeast, Between, GzipLevel, ListOf, OneOf, ThrottledReplicas, Unchecked};
 use ConfigType::{Boolean, Double, Int, List, Long, String as Str};
 
-/// Every topic config Kafka 4.1 accepts and describes.
+/// Every topic config Kafka 4.4 accepts and describes.
 pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
     def(
         "segment.bytes",
@@ -157,6 +157,14 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         AtLeast(0),
         &[same("message.max.bytes", Some("1048588"))],
         "The largest record batch size the topic accepts.",
+    ),
+    def(
+        "max.decompressed.message.bytes",
+        Int,
+        "2147483639",
+        AtLeast(1),
+        &[same("max.decompressed.message.bytes", Some("2147483639"))],
+        "The largest decompressed size of a single record (accepted and described; this broker does not decompress batches to enforce it).",
     ),
     def(
         "index.interval.bytes",
@@ -343,11 +351,35 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         "Whether copying segments to tiered storage is stopped (remote data stays readable).",
     ),
     def(
+        "remote.copy.lag.ms",
+        Long,
+        "0",
+        AtLeast(-1),
+        &[same("log.remote.copy.lag.ms", Some("0"))],
+        "How old a rolled segment must be before it is copied to tiered storage; -1 means local.retention.ms.",
+    ),
+    def(
+        "remote.copy.lag.bytes",
+        Long,
+        "-1",
+        AtLeast(-1),
+        &[same("log.remote.copy.lag.bytes", Some("-1"))],
+        "How many newer bytes a rolled segment needs before it is copied to tiered storage; -1 means local.retention.bytes.",
+    ),
+    def(
         "remote.log.delete.on.disable",
         Boolean,
         "false",
         Unchecked,
         &[],
         "Whether remote data is deleted when tiered storage is turned off for the topic.",
+    ),
+    def(
+        "errors.deadletterqueue.group.enable",
+        Boolean,
+        "false",
+        Unchecked,
+        &[],
+        "Whether share groups may use the topic as a dead-letter queue (accepted and described; this broker has no share groups).",
     ),
 ];

@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use super::*;
 
+/// How many topic configs Apache Kafka 4.4 has (`kafka-configs --describe --all`).
+const TOPIC_CONFIG_COUNT: usize = 37;
+
 fn broker() -> BrokerConfig {
     BrokerConfig::with_log_dir("/nonexistent")
 }
@@ -20,12 +23,17 @@ fn error(pairs: &[(&str, &str)]) -> String {
 }
 
 #[test]
-fn table_has_kafka_4_1_topic_configs() {
-    assert_eq!(TOPIC_CONFIGS.len(), 33);
+fn table_has_kafka_4_4_topic_configs() {
+    assert_eq!(TOPIC_CONFIGS.len(), TOPIC_CONFIG_COUNT);
     let mut names: Vec<_> = TOPIC_CONFIGS.iter().map(|d| d.name).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 33, "no duplicate names");
+    assert_eq!(names.len(), TOPIC_CONFIG_COUNT, "no duplicate names");
+    assert_eq!(
+        names,
+        crate::protocol::topic::TOPIC_CONFIG_NAMES,
+        "the names tools list"
+    );
     for def in TOPIC_CONFIGS {
         assert!(
             normalize(def, def.default).is_ok(),
@@ -172,7 +180,7 @@ fn described<'a>(entries: &'a [DescribedConfig], name: &str) -> &'a DescribedCon
 #[test]
 fn fresh_topic_reports_every_config_as_default() {
     let entries = describe_topic(&broker(), &BTreeMap::new());
-    assert_eq!(entries.len(), 33);
+    assert_eq!(entries.len(), TOPIC_CONFIG_COUNT);
     // Apache's cluster-level min.insync.replicas (stored when ELR is enabled) is the exception.
     assert!(entries
         .iter()
@@ -299,7 +307,7 @@ fn creation_echo_walks_every_synonym() {
     let mut b = broker();
     b.raw.insert("log.retention.hours".into(), "2".into());
     let entries = creation_configs(&b, &configs(&[("cleanup.policy", "compact, delete")]));
-    assert_eq!(entries.len(), 33);
+    assert_eq!(entries.len(), TOPIC_CONFIG_COUNT);
     assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
     let find = |name: &str| entries.iter().find(|e| e.name == name).expect(name);
     assert_eq!(find("retention.ms").value.as_deref(), Some("7200000"));
@@ -357,11 +365,11 @@ fn apache_lists_topic_configs_in_its_recorded_order() {
         names[..3],
         [
             "compression.type",
-            "remote.log.delete.on.disable",
-            "leader.replication.throttled.replicas"
+            "errors.deadletterqueue.group.enable",
+            "remote.copy.lag.bytes"
         ]
     );
-    assert_eq!(names[32], "segment.index.bytes");
+    assert_eq!(names[TOPIC_CONFIG_COUNT - 1], "segment.index.bytes");
 }
 
 #[test]
@@ -390,7 +398,7 @@ fn apache_order_is_a_stable_permutation() {
     apache_order(&mut a);
     apache_order(&mut b);
     assert_eq!(a, b);
-    assert_eq!(a.len(), 33);
+    assert_eq!(a.len(), TOPIC_CONFIG_COUNT);
 }
 
 #[test]

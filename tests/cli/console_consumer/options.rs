@@ -107,7 +107,8 @@ async fn help_version_and_no_arguments() {
         "This tool helps to read data from Kafka topics and outputs it to standard output.\nOption"
     ));
     for option in [
-        "--bootstrap-server <String: server to connect to>",
+        // jopt wraps this one in its option column, as Apache's help does.
+        "--bootstrap-server <String: server to    REQUIRED",
         "--from-beginning",
         "--formatter-property <String: prop>",
         "--isolation-level <String>",

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use super::golden::{run_captured, ToolOutput};
+use super::golden::{
+    filter_jvm_noise, run_captured, run_captured_blocking, ToolOutput, TOOL_TIMEOUT,
+};
 
 mod cluster;
 pub use cluster::{shared_broker, ApacheCluster};
@@ -23,6 +25,10 @@ pub const REQUIRE_INTEROP_ENV: &str = "KAFKIT_REQUIRE_INTEROP";
 pub const JAVA_LOG_ENV: &str = "KAFKIT_JAVA_LOG";
 /// The Java client driver (tests/apache/src/main/java).
 const INTEROP_MAIN: &str = "kafkit.interop.Interop";
+/// Runs many invocations of one tool in one JVM (tests/apache/src/main/java).
+const TOOL_BATCH_MAIN: &str = "kafkit.interop.ToolBatch";
+/// Time allowed per command of a batch, on top of one tool's limit for the JVM itself.
+const BATCH_TIME_PER_COMMAND: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether interop peers are required (missing ones fail instead of skipping).
 pub fn interop_required() -> bool {
@@ -207,6 +213,73 @@ impl Apache {
         let mut command = self.java(tool.main_class());
         command.args(args);
         run_captured(command, Some(input.to_vec())).await
+    }
+
+    /// Runs one of Apache's tools once per argument list, all in one JVM (`ToolBatch.java`):
+    /// each run calls the tool's real `main` with its own captured stdout/stderr and its
+    /// `Exit.exit` code, so the outputs are what separate `kafka-*.sh` runs print, at the cost
+    /// of one JVM start-up. log4j records go to the batch's own stderr, not to a run's (the
+    /// goldens filter them out anyway).
+    pub async fn run_tool_batch(
+        &self,
+        tool: ApacheTool,
+        commands: &[Vec<String>],
+    ) -> Vec<ToolOutput> {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut input = String::new();
+        for args in commands {
+            let line: Vec<String> = args
+                .iter()
+                .map(|a| format!("-{}", engine.encode(a.as_bytes())))
+                .collect();
+            input.push_str(&line.join(" "));
+            input.push('\n');
+        }
+        let mut command = self.java(TOOL_BATCH_MAIN);
+        command.arg(tool.main_class());
+        let count = u32::try_from(commands.len()).unwrap_or(u32::MAX);
+        let timeout = TOOL_TIMEOUT + BATCH_TIME_PER_COMMAND * count;
+        let batch = tokio::task::spawn_blocking(move || {
+            run_captured_blocking(command, Some(input.into_bytes()), timeout)
+        })
+        .await
+        .expect("tool batch runner thread");
+        let decode = |text: &str| {
+            let bytes = engine
+                .decode(text.trim_end())
+                .unwrap_or_else(|e| panic!("ToolBatch printed bad base64 ({e}):\n{batch}"));
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let lines: Vec<&str> = batch.stdout.lines().collect();
+        let outputs: Vec<ToolOutput> = lines
+            .chunks(3)
+            .zip(commands)
+            .map(|(chunk, args)| {
+                let code = chunk
+                    .first()
+                    .and_then(|l| l.strip_prefix("exit "))
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or_else(|| panic!("ToolBatch output out of step:\n{batch}"));
+                let stdout = decode(chunk.get(1).copied().unwrap_or_default());
+                let raw_stderr = decode(chunk.get(2).copied().unwrap_or_default());
+                ToolOutput {
+                    command: format!("{} {} (batched)", tool.main_class(), args.join(" ")),
+                    code: Some(code),
+                    stdout,
+                    stderr: filter_jvm_noise(&raw_stderr),
+                    raw_stderr,
+                    timed_out: false,
+                }
+            })
+            .collect();
+        assert!(
+            batch.code == Some(0) && outputs.len() == commands.len(),
+            "ToolBatch ran {} of {} commands:\n{batch}",
+            outputs.len(),
+            commands.len()
+        );
+        outputs
     }
 
     /// Runs the Java client driver (`Interop.java`) against `bootstrap` with the given scenarios.

@@ -1,0 +1,146 @@
+//! Our client and `kafka-topics` on librdkafka's mock cluster (`mock_cluster.py`, three brokers
+//! with partition leaders spread over them): topics are created by producing with kcat (the
+//! mock auto-creates them with four partitions; it has no CreateTopics), then our client reads
+//! the metadata, lists offsets at every partition's leader, and `kafka-topics --list` lists them.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use kafkit::client::admin::OffsetSpec;
+use kafkit::client::{ClientConfig, Cluster};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use super::{kafka_topics, offsets, unique, wait_for_leaders};
+use crate::interop::peers;
+
+const TEST: &str = "multi_broker::mock_cluster";
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/multi_broker/mock_cluster.py"
+);
+const BROKERS: usize = 3;
+/// Partitions of an auto-created topic on the mock.
+const AUTO_PARTITIONS: i32 = 4;
+/// How long the mock serves (it is killed when the test ends anyway).
+const MOCK_SECONDS: &str = "300";
+/// How long the mock may take to print its bootstrap servers.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The mock cluster process; killed when dropped.
+struct MockCluster {
+    bootstrap: String,
+    _child: Child,
+}
+
+impl MockCluster {
+    async fn start(python: &Path) -> MockCluster {
+        let mut child = Command::new(python)
+            .arg(SCRIPT)
+            .args(["--brokers", &BROKERS.to_string(), "--seconds", MOCK_SECONDS])
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start mock_cluster.py");
+        let stdout = child.stdout.take().expect("mock stdout");
+        let mut first = String::new();
+        tokio::time::timeout(START_TIMEOUT, BufReader::new(stdout).read_line(&mut first))
+            .await
+            .expect("mock cluster printed its bootstrap servers in time")
+            .expect("read mock stdout");
+        let bootstrap = first.trim().to_string();
+        assert_eq!(bootstrap.split(',').count(), BROKERS, "{bootstrap:?}");
+        MockCluster {
+            bootstrap,
+            _child: child,
+        }
+    }
+}
+
+/// Produces `count` records to `partition` of `topic` with kcat (auto-creating the topic).
+async fn produce(kcat: &Path, bootstrap: &str, topic: &str, partition: i32, count: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("records");
+    let lines: String = (0..count).map(|i| format!("record-{i}\n")).collect();
+    std::fs::write(&input, lines).expect("write records");
+    let mut command = Command::new(kcat);
+    command
+        .args([
+            "-b",
+            bootstrap,
+            "-t",
+            topic,
+            "-P",
+            "-p",
+            &partition.to_string(),
+            "-l",
+        ])
+        .arg(&input);
+    peers::run(&mut command, "kcat -P")
+        .await
+        .expect_success("kcat -P");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
+    let Some(kcat) = peers::kcat(TEST) else {
+        return;
+    };
+    let Some(python) = peers::python_with("confluent_kafka", TEST) else {
+        return;
+    };
+    let mock = MockCluster::start(&python).await;
+    let topics = [unique("routed"), unique("second")];
+    // Partition p of the first topic gets p + 1 records; the second topic stays small.
+    for partition in 0..AUTO_PARTITIONS {
+        produce(
+            &kcat,
+            &mock.bootstrap,
+            &topics[0],
+            partition,
+            partition as usize + 1,
+        )
+        .await;
+    }
+    produce(&kcat, &mock.bootstrap, &topics[1], 0, 1).await;
+
+    let client = Cluster::new(ClientConfig::new(&mock.bootstrap)).expect("client");
+    let leaders = wait_for_leaders(&client, &topics[0], AUTO_PARTITIONS as usize, |_| true).await;
+    let metadata = client.cached_metadata();
+    assert_eq!(metadata.brokers.len(), BROKERS, "{metadata:?}");
+    let leading: BTreeSet<i32> = leaders.values().copied().collect();
+    assert!(
+        leading.len() > 1,
+        "every partition led by one broker: {leaders:?}"
+    );
+
+    // Each request goes to the partition's leader (others would answer NOT_LEADER_OR_FOLLOWER).
+    assert_eq!(
+        offsets(&client, &topics[0], AUTO_PARTITIONS, OffsetSpec::Latest).await,
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(
+        offsets(&client, &topics[0], AUTO_PARTITIONS, OffsetSpec::Earliest).await,
+        vec![0; AUTO_PARTITIONS as usize]
+    );
+
+    let mut names = topics.to_vec();
+    names.sort();
+    let listed = kafka_topics(&["--bootstrap-server", &mock.bootstrap, "--list"]).await;
+    listed.assert_success();
+    assert_eq!(listed.stdout, format!("{}\n", names.join("\n")), "{listed}");
+    let matched = kafka_topics(&[
+        "--bootstrap-server",
+        &mock.bootstrap,
+        "--list",
+        "--topic",
+        "routed-.*",
+    ])
+    .await;
+    assert_eq!(matched.stdout, format!("{}\n", topics[0]), "{matched}");
+}
