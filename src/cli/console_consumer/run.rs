@@ -7,6 +7,7 @@
 //! 130 / 143 after SIGINT / SIGTERM (as the JVM); 1 for every failure (Apache exits 0 after a
 //! receive error: a deliberate deviation).
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
@@ -21,8 +22,11 @@ use super::log::{self, CONSOLE_CONSUMER};
 use super::options::{Selection, Settings};
 use crate::cli::common::{self, EXIT_FAILURE};
 use crate::client::consumer::{
-    Consumer, ConsumerConfig, ConsumerRecord, TopicPartition, TopicSelection,
+    Consumer, ConsumerConfig, ConsumerRecord, StartPosition, TopicPartition, TopicSelection,
 };
+use crate::client::group::config::{GroupConfig, Subscription, TopicPattern};
+use crate::client::group::offsets::OffsetAndMetadata;
+use crate::client::group::{GroupMember, Rebalance};
 use crate::client::Cluster;
 
 /// stdout buffer: large enough that writes are rare system calls.
@@ -60,22 +64,24 @@ fn startup_failure(exception: &str) -> ExitCode {
     ExitCode::from(EXIT_FAILURE)
 }
 
-fn consumer(settings: &Settings) -> Result<Consumer, ExitCode> {
+/// The consumer, and with `--group` (or `group.id`) the group member that assigns its partitions.
+fn consumer(settings: &Settings) -> Result<(Consumer, Option<GroupMember>), ExitCode> {
     let props = &settings.consumer_props;
     let config = ConsumerConfig::from_properties(props)
         .map_err(|e| startup_failure(&format!("{CONFIG_EXCEPTION}: {e}")))?;
     let client_config =
         common::client_config(props.get("bootstrap.servers").map(String::as_str), props)
             .map_err(|e| startup_failure(&format!("{CONFIG_EXCEPTION}: {e}")))?;
+    let cluster = Arc::new(
+        Cluster::new(client_config)
+            .map_err(|e| startup_failure(&format!("{KAFKA_EXCEPTION}: {e}")))?,
+    );
+    let mut consumer = Consumer::new(cluster.clone(), config);
     if settings.user_group {
-        eprintln!(
-            "kafkit: consumer group membership (--group, or group.id in the consumer properties) is not available yet; consume without a group, or use --partition"
-        );
-        return Err(ExitCode::from(EXIT_FAILURE));
+        // The group decides the partitions; the consumer only fetches what it is given.
+        let member = group_member(settings, cluster)?;
+        return Ok((consumer, Some(member)));
     }
-    let cluster = Cluster::new(client_config)
-        .map_err(|e| startup_failure(&format!("{KAFKA_EXCEPTION}: {e}")))?;
-    let mut consumer = Consumer::new(Arc::new(cluster), config);
     let now_ms = chrono::Utc::now().timestamp_millis();
     match &settings.selection {
         Selection::Partition(topic, partition) => {
@@ -100,11 +106,69 @@ fn consumer(settings: &Settings) -> Result<Consumer, ExitCode> {
             consumer.set_initial_position(start.start_position(now_ms));
         }
     }
-    Ok(consumer)
+    Ok((consumer, None))
+}
+
+/// A member of the group named by `group.id`, subscribed to `--topic` or `--include`, with the
+/// group settings of the consumer properties (session timeout, assignors, auto-commit, ...).
+fn group_member(settings: &Settings, cluster: Arc<Cluster>) -> Result<GroupMember, ExitCode> {
+    let props = &settings.consumer_props;
+    let group_id = props.get("group.id").cloned().unwrap_or_default();
+    let mut config = GroupConfig::new(&group_id);
+    for (key, value) in props {
+        config
+            .set(key, value)
+            .map_err(|e| startup_failure(&format!("{CONFIG_EXCEPTION}: {e}")))?;
+    }
+    let subscription = match &settings.selection {
+        Selection::Topic(topic) => Subscription::Topics(vec![topic.clone()]),
+        Selection::Include(pattern) => {
+            Subscription::Pattern(TopicPattern::new(pattern).map_err(|e| {
+                startup_failure(&format!("java.util.regex.PatternSyntaxException: {e}"))
+            })?)
+        }
+        // Options validation refuses --group with --partition.
+        Selection::Partition(topic, _) => Subscription::Topics(vec![topic.clone()]),
+    };
+    GroupMember::new(cluster, config, subscription)
+        .map_err(|e| startup_failure(&format!("{KAFKA_EXCEPTION}: {e}")))
+}
+
+/// The consumer's positions as the offsets a group commits.
+fn positions_of(consumer: &Consumer) -> BTreeMap<(String, i32), OffsetAndMetadata> {
+    consumer
+        .positions()
+        .into_iter()
+        .map(|(tp, offset)| {
+            (
+                (tp.topic.to_string(), tp.partition),
+                OffsetAndMetadata::new(offset),
+            )
+        })
+        .collect()
+}
+
+/// Applies a completed rebalance (eager protocol): fetch exactly the new assignment, each
+/// partition from its committed offset or per `auto.offset.reset`.
+fn apply_rebalance(consumer: &mut Consumer, rebalance: &Rebalance) {
+    let assigned: Vec<TopicPartition> = rebalance
+        .assigned
+        .iter()
+        .map(|(topic, partition)| TopicPartition::new(topic, *partition))
+        .collect();
+    consumer.assign(assigned.iter().cloned());
+    for tp in &assigned {
+        let key = (tp.topic.to_string(), tp.partition);
+        let start = match rebalance.committed.get(&key) {
+            Some(Some(committed)) => StartPosition::Offset(committed.offset),
+            _ => StartPosition::Reset,
+        };
+        consumer.seek(tp, start);
+    }
 }
 
 pub async fn run(settings: Settings) -> ExitCode {
-    let mut consumer = match consumer(&settings) {
+    let (mut consumer, mut member) = match consumer(&settings) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -140,6 +204,27 @@ pub async fn run(settings: Settings) -> ExitCode {
             Some(t) => t.saturating_sub(last_record.elapsed()),
             None => POLL_WAIT,
         };
+        if let Some(member) = member.as_mut() {
+            // Auto-commits, and blocks while the group rebalances (as Java's poll does).
+            let positions = positions_of(&consumer);
+            let changed = tokio::select! {
+                changed = member.poll(&positions) => changed,
+                _ = interrupt.recv() => break Ending::Signal(EXIT_SIGINT),
+                _ = terminate.recv() => break Ending::Signal(EXIT_SIGTERM),
+            };
+            match changed {
+                Ok(Some(rebalance)) => apply_rebalance(&mut consumer, &rebalance),
+                Ok(None) => {}
+                Err(e) => {
+                    log::error(
+                        CONSOLE_CONSUMER,
+                        "Error processing message, terminating consumer process: ",
+                        Some(&format!("{KAFKA_EXCEPTION}: {e}")),
+                    );
+                    break Ending::ReceiveFailed;
+                }
+            }
+        }
         let mut failure: Option<FormatError> = None;
         let polled = {
             let handler = |record: &ConsumerRecord<'_>| {
@@ -186,6 +271,16 @@ pub async fn run(settings: Settings) -> ExitCode {
             }
         }
     };
+    if let Some(member) = member {
+        // Commit what was handed out, then leave the group (Java's close).
+        if let Err(e) = member.close(&positions_of(&consumer)).await {
+            log::error(
+                CONSOLE_CONSUMER,
+                "Error closing the consumer group membership: ",
+                Some(&format!("{KAFKA_EXCEPTION}: {e}")),
+            );
+        }
+    }
     finish(ending, out, count, systest_events)
 }
 

@@ -7,6 +7,7 @@
 mod ending;
 mod format;
 mod golden;
+mod group;
 mod interop;
 mod options;
 mod partitions;
