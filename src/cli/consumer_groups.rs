@@ -29,7 +29,6 @@ use std::time::Duration;
 use clap::Parser;
 
 use super::common::{self, Parsed, UsageError, EXIT_FAILURE};
-use crate::client::consumer_groups::ConsumerGroups;
 use crate::client::{ClientError, Cluster};
 
 const DESCRIPTION: &str =
@@ -447,12 +446,14 @@ impl Context {
     pub async fn groups(&self) -> ActionResult<Vec<String>> {
         match self.args.named_groups() {
             Some(groups) => Ok(groups.to_vec()),
-            None => Ok(ConsumerGroups::new(&self.cluster)
-                .list(&[], &[])
-                .await?
-                .into_iter()
-                .map(|g| g.group_id)
-                .collect()),
+            None => {
+                let types = ["Classic".to_string(), "Consumer".to_string()];
+                Ok(list::list_groups(self, &[], &types)
+                    .await?
+                    .into_iter()
+                    .map(|g| g.group_id)
+                    .collect())
+            }
         }
     }
 }

@@ -94,7 +94,7 @@ impl<'a> ConsumerGroups<'a> {
     }
 
     /// ListGroups at every broker, groups in the order the brokers (by node id) listed them,
-    /// each once; only consumer groups (protocol type "consumer" or empty). `states` and `types`
+    /// each once (the first failing broker fails the listing, as Java's `all()` does); only consumer groups (protocol type "consumer" or empty). `states` and `types`
     /// are sent as filters (types only to brokers with ListGroups v5; states need v4).
     pub async fn list(
         &self,
@@ -213,6 +213,13 @@ impl<'a> ConsumerGroups<'a> {
         group: &str,
     ) -> ClientResult<Option<ConsumerGroupInfo>> {
         let cluster = self.cluster;
+        if cluster.cached_metadata().brokers.is_empty() {
+            cluster
+                .retry("describeConsumerGroups", || {
+                    cluster.refresh_metadata(Some(&[]))
+                })
+                .await?;
+        }
         at_coordinator(cluster, group, "describeConsumerGroups", |connection| {
             let group = group.to_string();
             async move {

@@ -2,8 +2,9 @@
 //! listed them; with `--state [list]` and/or `--type [list]` the GROUP/TYPE/STATE table, the
 //! filters sent to the brokers.
 
-use super::text::pad;
+use super::text::{hash_map_order, pad};
 use super::{json, ActionResult, Context, Failure};
+use crate::cli::java_order::string_hash;
 use crate::client::consumer_groups::{ConsumerGroups, ListedGroup};
 
 /// The GROUP column is at least this wide, plus [`GROUP_PADDING`].
@@ -85,6 +86,19 @@ fn filter_value(option: &Option<Option<String>>) -> Option<&str> {
     option.as_ref()?.as_deref().filter(|v| !v.is_empty())
 }
 
+/// The consumer groups of every broker in the order Apache prints them: Java's admin client
+/// collects them in a `HashMap` keyed by group id (broker order within a bucket).
+pub async fn list_groups(
+    context: &Context,
+    states: &[String],
+    types: &[String],
+) -> ActionResult<Vec<ListedGroup>> {
+    let groups = ConsumerGroups::new(&context.cluster)
+        .list(states, types)
+        .await?;
+    Ok(hash_map_order(groups, |g| string_hash(&g.group_id)))
+}
+
 pub async fn run(context: &mut Context) -> ActionResult {
     let args = &context.args;
     let include_type = args.group_type.is_some();
@@ -102,9 +116,7 @@ pub async fn run(context: &mut Context) -> ActionResult {
         .map(parse_states)
         .transpose()?
         .unwrap_or_default();
-    let groups = ConsumerGroups::new(&context.cluster)
-        .list(&states, &types)
-        .await?;
+    let groups = list_groups(context, &states, &types).await?;
     let json = context.args.json();
     let text = if json {
         json::list(&groups)

@@ -440,8 +440,9 @@ async fn by_timestamp(
 
 /// `--from-file`: this group's lines of the CSV plan, clamped.
 async fn from_file(context: &mut Context, group: &str, path: &str) -> ActionResult<Plan> {
-    let text = std::fs::read(path)
-        .map_err(|_| Failure::Command(text::properties_error(path, "cannot read the file")))?;
+    let text = std::fs::read(path).map_err(|_| {
+        Failure::Command(format!("java.io.IOException: Unable to read file {path}"))
+    })?;
     let text = String::from_utf8_lossy(&text);
     let single_group = match context.args.group.as_slice() {
         [only] => Some(only.as_str()),
