@@ -377,13 +377,17 @@ fn print_offsets(context: &mut Context, d: &Described) -> ActionResult {
     Ok(())
 }
 
-/// Lag summed per topic and for the whole group (known lags only; `-` when none is known).
-pub fn totals(rows: &[OffsetRow]) -> (BTreeMap<&str, (Option<i64>, usize)>, (Option<i64>, usize)) {
-    let add = |acc: &mut (Option<i64>, usize), lag: Option<i64>| match lag {
+/// A lag total: the sum of the known lags (`None` when none is known) and how many partitions
+/// had no known lag.
+pub type LagTotal = (Option<i64>, usize);
+
+/// Lag summed per topic and for the whole group.
+pub fn totals(rows: &[OffsetRow]) -> (BTreeMap<&str, LagTotal>, LagTotal) {
+    let add = |acc: &mut LagTotal, lag: Option<i64>| match lag {
         Some(l) => acc.0 = Some(acc.0.unwrap_or(0).saturating_add(l)),
         None => acc.1 += 1,
     };
-    let mut per_topic: BTreeMap<&str, (Option<i64>, usize)> = BTreeMap::new();
+    let mut per_topic: BTreeMap<&str, LagTotal> = BTreeMap::new();
     let mut group = (None, 0);
     for r in rows {
         add(per_topic.entry(r.topic.as_str()).or_default(), r.lag);
