@@ -33,6 +33,9 @@ pub const RESOURCE_TOPIC: i8 = 2;
 pub const RESOURCE_BROKER: i8 = 4;
 /// DescribeConfigs config source DEFAULT_CONFIG.
 pub const SOURCE_DEFAULT: i8 = 5;
+/// ListOffsets / Fetch isolation levels.
+pub const READ_UNCOMMITTED: i8 = 0;
+pub const READ_COMMITTED: i8 = 1;
 
 fn topic_name(name: &str) -> TopicName {
     TopicName(StrBytes::from_string(name.to_string()))
@@ -531,6 +534,18 @@ impl<'a> Admin<'a> {
         partitions: &[(String, i32)],
         spec: OffsetSpec,
     ) -> ClientResult<BTreeMap<(String, i32), ClientResult<ListedOffset>>> {
+        self.list_offsets_isolated(partitions, spec, READ_UNCOMMITTED)
+            .await
+    }
+
+    /// [`Admin::list_offsets`] at an isolation level (`READ_COMMITTED` makes "latest" the last
+    /// stable offset).
+    pub async fn list_offsets_isolated(
+        &self,
+        partitions: &[(String, i32)],
+        spec: OffsetSpec,
+        isolation_level: i8,
+    ) -> ClientResult<BTreeMap<(String, i32), ClientResult<ListedOffset>>> {
         // Group by leader so each broker gets one request.
         let mut results = BTreeMap::new();
         let mut remaining: Vec<(String, i32)> = partitions.to_vec();
@@ -553,7 +568,9 @@ impl<'a> Admin<'a> {
                 }
             }
             for (leader, parts) in by_leader {
-                let outcome = self.list_offsets_on(leader, &parts, spec).await;
+                let outcome = self
+                    .list_offsets_on(leader, &parts, spec, isolation_level)
+                    .await;
                 match outcome {
                     Ok(answers) => {
                         for (key, answer) in answers {
@@ -610,10 +627,14 @@ impl<'a> Admin<'a> {
         leader: i32,
         parts: &[(String, i32)],
         spec: OffsetSpec,
+        isolation_level: i8,
     ) -> ClientResult<Vec<((String, i32), ClientResult<ListedOffset>)>> {
         let connection = self.cluster.connection_to_node(leader).await?;
         let min_version = if spec == OffsetSpec::MaxTimestamp {
             7
+        } else if isolation_level != READ_UNCOMMITTED {
+            // isolation_level arrived in v2.
+            2
         } else {
             1
         };
@@ -627,6 +648,7 @@ impl<'a> Admin<'a> {
         }
         let request = ListOffsetsRequest::default()
             .with_replica_id(BrokerId(-1))
+            .with_isolation_level(isolation_level)
             .with_topics(
                 topics
                     .iter()

@@ -258,6 +258,16 @@ impl Cluster {
         &self,
         topics: Option<&[String]>,
     ) -> ClientResult<Arc<ClusterMetadata>> {
+        self.refresh_metadata_with(topics, false).await
+    }
+
+    /// [`Cluster::refresh_metadata`], letting the broker auto-create the named topics if
+    /// `allow_auto_topic_creation` (what producers ask for, as Java's producer does).
+    pub async fn refresh_metadata_with(
+        &self,
+        topics: Option<&[String]>,
+        allow_auto_topic_creation: bool,
+    ) -> ClientResult<Arc<ClusterMetadata>> {
         let connection = self.any_connection().await?;
         let request = MetadataRequest::default()
             .with_topics(topics.map(|names| {
@@ -269,7 +279,7 @@ impl Cluster {
                     })
                     .collect()
             }))
-            .with_allow_auto_topic_creation(false);
+            .with_allow_auto_topic_creation(allow_auto_topic_creation);
         let response = connection.send(request).await?;
         let fresh = ClusterMetadata::from_response(response);
         let merged = {

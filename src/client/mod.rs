@@ -3,6 +3,7 @@
 //! Owns talking to brokers over the wire protocol; must not depend on `broker`.
 //!
 //! - [`connection`] — one pipelined connection per broker with version negotiation.
+//! - [`consumer`] — assigned or subscribed partitions fetched from their leaders.
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
 //! - [`group`] — consumer-group membership and committed offsets; [`group_admin`]: group
@@ -13,6 +14,7 @@ pub mod admin;
 pub mod cluster;
 pub mod connection;
 pub mod consumer_groups;
+pub mod consumer;
 pub mod error;
 pub mod errors;
 pub mod group;

@@ -5,13 +5,17 @@
 //! - [`versions`] — which API versions the bundled broker implements.
 //! - [`batch`] — the raw record-batch (magic v2) walker, validator and patcher.
 //! - [`consumer_protocol`] — ConsumerProtocol subscription/assignment bytes of classic groups.
+//! - [`record_decode`] — zero-copy reading of the records of fetched batches.
+//! - [`decompress`] — gzip/snappy/lz4/zstd decompression of a batch's records.
 //! - [`topic`] — Kafka's topic-name rules.
 //! - [`properties`] — Java `.properties` parsing.
 
 pub mod batch;
 pub mod consumer_protocol;
+pub mod decompress;
 pub mod frame;
 pub mod properties;
+pub mod record_decode;
 pub mod topic;
 pub mod versions;
 

@@ -2,5 +2,6 @@
 //! brokers.
 
 mod consumer_groups;
+pub mod console_consumer;
 mod server_start;
 mod topics;

@@ -1,7 +1,8 @@
-//! Our client against brokers: consumer-group membership and group administration against our
-//! broker, in mixed groups with librdkafka and Java consumers, against librdkafka's 3-broker mock
-//! cluster, and against Apache Kafka 4.4 itself.
+//! Our client against brokers: the consumer against in-process brokers; consumer-group
+//! membership and group administration against our broker, in mixed groups with librdkafka and
+//! Java consumers, against librdkafka's 3-broker mock cluster, and against Apache Kafka 4.4.
 
+mod consumer;
 mod group_apache;
 mod group_mock;
 mod group_peers;
