@@ -7,5 +7,6 @@ mod apache_peer;
 mod broker;
 mod cli;
 mod client;
+mod golden;
 mod interop;
 mod interop_java;

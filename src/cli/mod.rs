@@ -9,8 +9,8 @@
 //! - [`java_order`] — Java `HashMap` iteration order for output Apache leaves unsorted.
 
 pub mod common;
-pub mod consumer_groups;
 pub mod console_consumer;
+pub mod consumer_groups;
 pub mod java_order;
 pub mod server_start;
 pub mod topics;

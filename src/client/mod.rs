@@ -13,8 +13,8 @@
 pub mod admin;
 pub mod cluster;
 pub mod connection;
-pub mod consumer_groups;
 pub mod consumer;
+pub mod consumer_groups;
 pub mod error;
 pub mod errors;
 pub mod group;

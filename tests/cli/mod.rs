@@ -1,7 +1,7 @@
 //! Command-line tools run as real processes through `CARGO_BIN_EXE_*`, against in-process
 //! brokers.
 
-mod consumer_groups;
 pub mod console_consumer;
+pub mod consumer_groups;
 mod server_start;
 mod topics;

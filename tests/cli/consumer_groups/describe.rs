@@ -11,8 +11,8 @@ async fn inactive_group_views() {
     let broker = broker().await;
     let cluster = cluster(&broker);
     create_topic(&cluster, "orders", 3).await;
-    produce(&broker, "orders", 0, 10, BASE_TIMESTAMP_MS).await;
-    produce(&broker, "orders", 1, 4, BASE_TIMESTAMP_MS).await;
+    produce(broker.addr, "orders", 0, 10, BASE_TIMESTAMP_MS).await;
+    produce(broker.addr, "orders", 1, 4, BASE_TIMESTAMP_MS).await;
     commit(&cluster, "billing", &[("orders", 0, 5), ("orders", 1, 4)]).await;
 
     let empty_notice = "\nConsumer group 'billing' has no active members.\n";
@@ -106,7 +106,7 @@ async fn live_group_views() {
     create_topic(&cluster, "orders", 2).await;
     create_topic(&cluster, "payments", 1).await;
     create_topic(&cluster, "legacy", 1).await;
-    produce(&broker, "orders", 0, 3, BASE_TIMESTAMP_MS).await;
+    produce(broker.addr, "orders", 0, 3, BASE_TIMESTAMP_MS).await;
     commit(&cluster, "shop", &[("orders", 0, 1), ("legacy", 0, 7)]).await;
     let member = join(&cluster, "shop", &["orders", "payments"]).await;
     let id = member.member_id();

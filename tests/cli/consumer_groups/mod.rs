@@ -6,4 +6,4 @@ mod describe;
 mod list;
 mod options;
 mod reset;
-mod support;
+pub mod support;

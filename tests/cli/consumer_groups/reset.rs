@@ -29,8 +29,8 @@ async fn setup() -> (TestBroker, std::sync::Arc<kafkit::client::Cluster>) {
     let broker = broker().await;
     let cluster = cluster(&broker);
     create_topic(&cluster, "orders", 3).await;
-    produce(&broker, "orders", 0, 10, BASE_TIMESTAMP_MS).await;
-    produce(&broker, "orders", 1, 4, BASE_TIMESTAMP_MS).await;
+    produce(broker.addr, "orders", 0, 10, BASE_TIMESTAMP_MS).await;
+    produce(broker.addr, "orders", 1, 4, BASE_TIMESTAMP_MS).await;
     commit(
         &cluster,
         "g",
@@ -151,7 +151,7 @@ async fn dry_runs_of_every_scenario() {
     let hour = 3600 * SECOND_MS;
     let now = chrono::Utc::now().timestamp_millis();
     for i in 0..10 {
-        produce(&broker, "recent", 0, 1, now - (10 - i) * hour).await;
+        produce(broker.addr, "recent", 0, 1, now - (10 - i) * hour).await;
     }
     for duration in ["PT5H30M", "5h30m"] {
         let out = tool(

@@ -3,6 +3,7 @@
 //! through confluent-kafka, live members of ours, and running the tool.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,11 +21,15 @@ use kafkit::client::group::{GroupConfig, GroupMember, OffsetAndMetadata, Subscri
 use kafkit::client::group_admin::GroupAdmin;
 use kafkit::client::{ClientConfig, Cluster};
 
-use crate::common::TestBroker;
+use crate::common::{RawClient, TestBroker};
 use crate::interop::peers;
 
 const PRODUCE_VERSION: i16 = 9;
 const PRODUCE_TIMEOUT_MS: i32 = 30_000;
+const PRODUCE_ATTEMPTS: usize = 300;
+const PRODUCE_RETRY_PAUSE: Duration = Duration::from_millis(100);
+/// UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER.
+const NOT_READY_CODES: [i16; 3] = [3, 5, 6];
 /// Session timeout of test members: short, so a member that is dropped is gone quickly.
 const SESSION_MS: u64 = 6_000;
 /// 2024-01-01T00:00:00Z: records get CreateTime values from here, one second apart.
@@ -37,7 +42,12 @@ pub async fn broker() -> TestBroker {
 }
 
 pub fn cluster(broker: &TestBroker) -> Arc<Cluster> {
-    let mut config = ClientConfig::new(&broker.addr.to_string());
+    cluster_at(&broker.addr.to_string())
+}
+
+/// A client of the cluster at `bootstrap` (also an Apache broker in the golden tests).
+pub fn cluster_at(bootstrap: &str) -> Arc<Cluster> {
+    let mut config = ClientConfig::new(bootstrap);
     config.api_timeout = Duration::from_secs(60);
     Arc::new(Cluster::new(config).expect("cluster"))
 }
@@ -113,7 +123,7 @@ pub async fn create_topic(cluster: &Cluster, name: &str, partitions: i32) {
 /// Appends `count` records to `topic`-`partition` with CreateTime `first_timestamp`,
 /// `first_timestamp + 1 s`, ...
 pub async fn produce(
-    broker: &TestBroker,
+    broker: SocketAddr,
     topic: &str,
     partition: i32,
     count: usize,
@@ -156,9 +166,18 @@ pub async fn produce(
             .with_partition_data(vec![PartitionProduceData::default()
                 .with_index(partition)
                 .with_records(Some(batch.freeze()))])]);
-    let mut client = broker.connect().await;
-    let response = client.send(request, PRODUCE_VERSION).await;
-    let code = response.responses[0].partition_responses[0].error_code;
+    let mut client = RawClient::connect(broker).await;
+    // A broker of a cluster may not lead a new topic's partition yet (Apache's brokers learn
+    // it from the controller): such answers are retried, a bounded number of times.
+    let mut code = 0;
+    for _ in 0..PRODUCE_ATTEMPTS {
+        let response = client.send(request.clone(), PRODUCE_VERSION).await;
+        code = response.responses[0].partition_responses[0].error_code;
+        if !NOT_READY_CODES.contains(&code) {
+            break;
+        }
+        tokio::time::sleep(PRODUCE_RETRY_PAUSE).await;
+    }
     assert_eq!(code, 0, "produce to {topic}-{partition}");
 }
 
