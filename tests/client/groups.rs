@@ -268,6 +268,7 @@ async fn a_static_member_comes_back_without_a_rebalance() {
     // Range orders static members by instance id: instance-1 takes the first half.
     assert_eq!(split[0].assigned, partitions("static", 2));
     let generation = first.view().generation_id;
+    let second_rebalances = second.view().rebalances.len();
 
     // A static member that restarts within its session gets its partitions back at once.
     first.crash().await;
@@ -280,7 +281,7 @@ async fn a_static_member_comes_back_without_a_rebalance() {
     assert_eq!(again.view().generation_id, generation, "no rebalance");
     assert_eq!(
         second.view().rebalances.len(),
-        1,
+        second_rebalances,
         "the other member was not disturbed"
     );
     again.close().await.unwrap();

@@ -1,6 +1,7 @@
-//! Our client against brokers: the consumer against in-process brokers; consumer-group
-//! membership and group administration against our broker, in mixed groups with librdkafka and
-//! Java consumers, against librdkafka's 3-broker mock cluster, and against Apache Kafka 4.4.
+//! The client library driven directly (no binaries): the consumer against in-process brokers;
+//! consumer-group membership and group administration against our broker, in mixed groups with
+//! librdkafka and Java consumers, against librdkafka's 3-broker mock cluster, and against Apache
+//! Kafka 4.4 itself.
 
 mod consumer;
 mod group_apache;

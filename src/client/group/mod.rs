@@ -9,16 +9,29 @@
 //! is driven by `KafkaConsumer.poll`; only heartbeats run in a background task:
 //!
 //! ```text
-//! let (mut member, first) = GroupMember::join(cluster, GroupConfig::new(group), Subscription::Topics(topics)).await?;
-//! apply(first);                               // positions from first.committed, else auto.offset.reset
+//! let (mut member, first) = GroupMember::join(cluster.clone(), group_config, subscription).await?;
+//! apply(&mut consumer, &first);
 //! loop {
+//!     let positions = positions_of(&consumer);   // Consumer::positions() as OffsetAndMetadata
 //!     if let Some(change) = member.poll(&positions).await? {
-//!         apply(change);                      // drop change.revoked, start change.assigned
+//!         apply(&mut consumer, &change);
 //!     }
-//!     fetch and deliver records of member.assignment(); advance positions
+//!     consumer.poll(timeout, handler).await?;    // fetch and deliver records
 //! }
-//! member.close(&positions).await?;            // final auto-commit, then LeaveGroup
+//! member.close(&positions_of(&consumer)).await?; // final auto-commit, then LeaveGroup
+//!
+//! fn apply(consumer, change: &Rebalance) {       // as Java does for the eager protocol:
+//!     consumer.assign(change.assigned ...);      // drops change.revoked
+//!     for each assigned tp: consumer.seek(tp, match change.committed[tp] {
+//!         Some(o) => StartPosition::Offset(o.offset),
+//!         None => StartPosition::Reset,          // auto.offset.reset
+//!     });
+//! }
 //! ```
+//!
+//! Partitions are `(topic, partition)` tuples here and `consumer::TopicPartition` in the
+//! consumer; `positions_of` maps `Consumer::positions()` to
+//! `((topic.to_string(), partition), OffsetAndMetadata::new(offset))`.
 //!
 //! - [`GroupMember::join`] joins and returns the first [`Rebalance`]; [`GroupMember::new`] plus
 //!   `poll` does the same lazily.
