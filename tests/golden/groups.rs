@@ -482,6 +482,65 @@ async fn same_as_apache_on_our_broker() {
         .await;
 }
 
+/// How long a KIP-848 consumer may take to join and get its partitions.
+const JOIN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(90);
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Apache's console consumer in group `@kip848` with `group.protocol=consumer` (KIP-848), until
+/// it owns all partitions of `@orders`; the describe views of such a group then must match.
+async fn consumer_protocol_group(golden: &Golden<'_>, cluster: &Arc<Cluster>) {
+    use kafkit::client::consumer_groups::ConsumerGroups;
+    let group = golden.name("kip848");
+    let mut command = golden.apache.java(ApacheTool::ConsoleConsumer.main_class());
+    command
+        .args(golden.args(&["--topic", "@orders", "--group", "@kip848"]))
+        .args(["--consumer-property", "group.protocol=consumer"])
+        .args(["--consumer-property", "client.id=kip848-client"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut consumer = command.spawn().expect("start Apache's console consumer");
+    let deadline = std::time::Instant::now() + JOIN_PATIENCE;
+    loop {
+        let described = ConsumerGroups::new(cluster)
+            .describe(&[group.clone()])
+            .await;
+        let ready = matches!(&described, Ok(groups) if groups.iter().any(|(_, g)| matches!(g,
+            Ok(info) if info.state == "Stable"
+                && info.members.iter().map(|m| m.assignment.len()).sum::<usize>() == 3)));
+        if ready {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the KIP-848 group never became stable: {described:?}"
+        );
+        tokio::time::sleep(LOOK_EVERY).await;
+    }
+    for args in [
+        &["--describe", "--group", "@kip848"][..],
+        &["--describe", "--group", "@kip848", "--members", "--verbose"],
+        &["--describe", "--group", "@kip848", "--state", "--verbose"],
+        &[
+            "--reset-offsets",
+            "--group",
+            "@kip848",
+            "--all-topics",
+            "--to-earliest",
+            "--dry-run",
+        ],
+    ] {
+        let exit = if args[0] == "--reset-offsets" {
+            Exit::FailureOurs1
+        } else {
+            Exit::Same
+        };
+        golden.same(args, exit).await;
+    }
+    let _ = consumer.kill();
+    let _ = consumer.wait();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn same_as_apache_on_apache_broker() {
     let Some(apache) = apache().await else {
@@ -493,4 +552,10 @@ async fn same_as_apache_on_apache_broker() {
     let node = &cluster.nodes[0];
     let prefix = format!("cg{}-", &uuid::Uuid::new_v4().simple().to_string()[..6]);
     run_all(apache, cluster.bootstrap(), node.addr, &prefix).await;
+    let golden = Golden {
+        apache,
+        bootstrap: cluster.bootstrap(),
+        prefix,
+    };
+    consumer_protocol_group(&golden, &cluster_at(&cluster.bootstrap())).await;
 }
