@@ -503,7 +503,7 @@ async fn consumer_protocol_group(golden: &Golden<'_>, cluster: &Arc<Cluster>) {
     let deadline = std::time::Instant::now() + JOIN_PATIENCE;
     loop {
         let described = ConsumerGroups::new(cluster)
-            .describe(&[group.clone()])
+            .describe(std::slice::from_ref(&group))
             .await;
         let ready = matches!(&described, Ok(groups) if groups.iter().any(|(_, g)| matches!(g,
             Ok(info) if info.state == "Stable"
