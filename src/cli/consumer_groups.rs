@@ -70,7 +70,7 @@ const LAG_TOTALS_DOC: &str = "kafkit extension: after each group's offsets table
 #[command(name = "kafka-consumer-groups", about = DESCRIPTION, version)]
 pub struct ConsumerGroupsArgs {
     #[arg(long, help = BOOTSTRAP_SERVER_DOC, value_name = "String: server to connect to", allow_hyphen_values = true)]
-    pub bootstrap_server: Option<String>,
+    pub bootstrap_server: Vec<String>,
     #[arg(
         long,
         help = "The consumer group id.",
@@ -241,7 +241,7 @@ fn validate(args: &ConsumerGroupsArgs) -> Result<(), UsageError> {
     unavailable(args.offsets, "offsets", args.describe)?;
     unavailable(args.state.is_some(), "state", args.describe || args.list)?;
     unavailable(args.group_type.is_some(), "type", args.list)?;
-    if args.validate_regex.is_none() && args.bootstrap_server.is_none() {
+    if args.validate_regex.is_none() && args.bootstrap_server.is_empty() {
         return Err(usage("Missing required argument \"[bootstrap-server]\""));
     }
     if args.describe {
@@ -482,6 +482,12 @@ fn single<'a>(values: &'a [String], name: &str) -> ActionResult<Option<&'a Strin
 /// The client, set up as Apache's `ConsumerGroupService` constructor does (which is also where
 /// the numeric options are converted).
 fn connect(args: &ConsumerGroupsArgs) -> ActionResult<Cluster> {
+    let properties = match &args.command_config {
+        Some(path) => common::load_properties(path)
+            .map_err(|e| Failure::Command(text::properties_error(path, &e)))?,
+        None => BTreeMap::new(),
+    };
+    let bootstrap = single(&args.bootstrap_server, "bootstrap-server")?;
     long_value(&args.to_offset, "to-offset")?;
     if let Some(shift) = single(&args.shift_by, "shift-by")? {
         long_value(std::slice::from_ref(shift), "shift-by")?;
@@ -490,12 +496,7 @@ fn connect(args: &ConsumerGroupsArgs) -> ActionResult<Cluster> {
         Some(t) => long_value(std::slice::from_ref(t), "timeout")?.unwrap_or_default(),
         None => 0,
     };
-    let properties = match &args.command_config {
-        Some(path) => common::load_properties(path)
-            .map_err(|e| Failure::Command(text::properties_error(path, &e)))?,
-        None => BTreeMap::new(),
-    };
-    let mut config = common::client_config(args.bootstrap_server.as_deref(), &properties)
+    let mut config = common::client_config(bootstrap.map(String::as_str), &properties)
         .map_err(Failure::Command)?;
     // Every admin call is bounded by --timeout, as Apache sets it on each call's options.
     let timeout = Duration::from_millis(u64::try_from(timeout).unwrap_or_default());
