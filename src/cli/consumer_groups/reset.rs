@@ -91,10 +91,12 @@ pub async fn run(context: &mut Context) -> ActionResult {
             if context.args.json() {
                 before = committed_offsets(context, &group).await?;
             }
-            if execute {
-                execute_plan(context, &group, &plan).await?;
+            if execute && !execute_plan(context, &group, &plan).await? {
+                // Declined at the confirmation: nothing was reset for this group.
+                Vec::new()
+            } else {
+                plan
             }
-            plan
         } else {
             Vec::new()
         };
@@ -458,15 +460,16 @@ async fn from_file(context: &mut Context, group: &str, path: &str) -> ActionResu
     clamp(context, java_order(requested)).await
 }
 
-/// Commits `plan` for `group` from outside the group; any failure fails the command.
-async fn execute_plan(context: &mut Context, group: &str, plan: &Plan) -> ActionResult {
+/// Commits `plan` for `group` from outside the group; any failure fails the command. Returns
+/// false when the user declined at the confirmation (nothing committed).
+async fn execute_plan(context: &mut Context, group: &str, plan: &Plan) -> ActionResult<bool> {
     if plan.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     if context.interactive() && !context.args.json() && !confirm(context, group, plan).await? {
         context.out.eprintln("Aborted: no offsets were changed.");
         context.out.failed = true;
-        return Ok(());
+        return Ok(false);
     }
     let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = plan
         .iter()
@@ -479,7 +482,7 @@ async fn execute_plan(context: &mut Context, group: &str, plan: &Plan) -> Action
     for (_, result) in results {
         result.map_err(|e| Failure::Command(text::java_message(&e)))?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// kafkit's interactive safety: at a terminal, shows the plan (current, new, change) on

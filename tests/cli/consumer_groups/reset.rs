@@ -578,3 +578,80 @@ async fn refusals_and_errors() {
     .await;
     assert_output(&out, 1, &failure("Text cannot be parsed to a Duration"), "");
 }
+
+/// Runs the tool under `script` (a pseudo-terminal for stdin, stdout and stderr), answering
+/// `answer` to the confirmation; `None` when `script` is not installed.
+async fn at_terminal(broker: &TestBroker, args: &[&str], answer: &str) -> Option<String> {
+    const SCRIPT: &str = "/usr/bin/script";
+    if !std::path::Path::new(SCRIPT).is_file() {
+        eprintln!("SKIPPED interactive confirmation: no {SCRIPT}");
+        return None;
+    }
+    let command_line = std::iter::once(env!("CARGO_BIN_EXE_kafka-consumer-groups").to_string())
+        .chain(["--bootstrap-server".to_string(), broker.addr.to_string()])
+        .chain(args.iter().map(|a| a.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let answer = answer.to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(SCRIPT)
+            .args(["-qec", &command_line, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run script");
+        // Held open until the tool is done: an end of input could end script's session early.
+        let mut stdin = child.stdin.take().expect("script stdin");
+        let _ = stdin.write_all(answer.as_bytes());
+        let mut stdout = child.stdout.take().expect("script stdout");
+        let reader = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stdout, &mut bytes);
+            bytes
+        });
+        let _ = child.wait();
+        drop(stdin);
+        reader.join().expect("script reader")
+    })
+    .await
+    .expect("script thread");
+    Some(text(&output).replace('\r', ""))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn execute_at_a_terminal_asks_first() {
+    let (broker, cluster) = setup().await;
+    let args = [
+        "--reset-offsets",
+        "--group",
+        "g",
+        "--topic",
+        "orders:0",
+        "--to-earliest",
+        "--execute",
+    ];
+    let Some(declined) = at_terminal(&broker, &args, "n\n").await else {
+        return;
+    };
+    assert!(
+        declined.contains(
+            "Offsets of group 'g' after the reset:\n\
+             TOPIC           PARTITION  CURRENT-OFFSET  NEW-OFFSET      CHANGE\n\
+             orders          0          5               0               -5\n\
+             Reset these offsets of group 'g'? [y/N] "
+        ) && declined.contains("Aborted: no offsets were changed.\n"),
+        "{declined}"
+    );
+    assert_eq!(
+        committed(&cluster, "g").await,
+        offsets(&[(0, 5), (1, 2), (2, 0)])
+    );
+    let accepted = at_terminal(&broker, &args, "y\n").await.expect("script");
+    assert!(accepted.ends_with(&plan(&[(0, 0)])), "{accepted}");
+    assert_eq!(
+        committed(&cluster, "g").await,
+        offsets(&[(0, 0), (1, 2), (2, 0)])
+    );
+}
