@@ -5,6 +5,7 @@
 //! - [`jopt_help`] — jopt-simple's help table, byte for byte.
 //! - [`topics`] — `kafka-topics`.
 //! - [`console_producer`] — `kafka-console-producer`.
+//! - [`consumer_groups`] — `kafka-consumer-groups`.
 //! - [`console_consumer`] — `kafka-console-consumer`.
 //! - [`server_start`] — `kafka-server-start`.
 //! - [`java_order`] — Java `HashMap` iteration order for output Apache leaves unsorted.
@@ -12,6 +13,7 @@
 pub mod common;
 pub mod console_consumer;
 pub mod console_producer;
+pub mod consumer_groups;
 pub mod java_order;
 pub mod jopt_help;
 pub mod server_start;

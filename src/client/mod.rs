@@ -8,12 +8,14 @@
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
 //!   message per Kafka error code.
 //! - [`group`] — consumer-group membership and committed offsets; [`group_admin`]: group
-//!   administration for the tools.
+//!   administration for the tools; [`consumer_groups`]: what kafka-consumer-groups adds (ordered
+//!   listing, descriptions of both group protocols).
 
 pub mod admin;
 pub mod cluster;
 pub mod connection;
 pub mod consumer;
+pub mod consumer_groups;
 pub mod error;
 pub mod errors;
 pub mod group;

@@ -3,5 +3,6 @@
 
 pub mod console_consumer;
 mod console_producer;
+pub mod consumer_groups;
 mod server_start;
 mod topics;

@@ -6,5 +6,6 @@
 //! Skipped (with a note) unless Apache Kafka is prepared; `KAFKIT_REQUIRE_INTEROP=1` fails
 //! instead.
 
+mod groups;
 mod runner;
 mod topics;
