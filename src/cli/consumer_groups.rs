@@ -33,8 +33,6 @@ use crate::client::{ClientError, Cluster};
 
 const DESCRIPTION: &str =
     "This tool helps to list, describe, delete and manage the offsets of consumer groups.";
-/// The `help_heading` of kafkit's own options, kept out of Apache's help table.
-const EXTENSION_HEADING: &str = "kafkit extensions";
 /// `--timeout` default (Apache 4.1+).
 const DEFAULT_TIMEOUT_MS: &str = "30000";
 
@@ -154,9 +152,9 @@ pub struct ConsumerGroupsArgs {
     pub group_type: Option<Option<String>>,
     #[arg(long, help = VALIDATE_REGEX_DOC, value_name = "String: regex", allow_hyphen_values = true)]
     pub validate_regex: Option<String>,
-    #[arg(long, help = OUTPUT_DOC, help_heading = EXTENSION_HEADING, value_name = "String: text|json", allow_hyphen_values = true)]
+    #[arg(long, help = OUTPUT_DOC, help_heading = common::EXTENSION_HEADING, value_name = "String: text|json", allow_hyphen_values = true)]
     pub output: Option<String>,
-    #[arg(long, help = LAG_TOTALS_DOC, help_heading = EXTENSION_HEADING)]
+    #[arg(long, help = LAG_TOTALS_DOC, help_heading = common::EXTENSION_HEADING)]
     pub lag_totals: bool,
     /// Words that are not options are ignored, as Apache's tool does.
     #[arg(hide = true)]
