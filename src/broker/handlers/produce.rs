@@ -14,13 +14,12 @@ use super::{encode, now_ms, Outcome, RequestContext};
 use crate::broker::log::AppendError;
 use crate::broker::state::{Broker, Topic};
 use crate::protocol::batch::{self, BatchError};
+use crate::protocol::decompress::CODEC_ZSTD;
 
 /// The only client allowed to write to internal topics.
 const ADMIN_CLIENT_ID: &str = "__admin_client";
 /// First Produce version that may carry zstd-compressed batches.
 const ZSTD_MIN_VERSION: i16 = 7;
-/// The zstd compression codec id in batch attributes.
-const ZSTD_CODEC: i16 = 4;
 /// First Produce version whose response carries `record_errors` and `error_message`.
 const RECORD_ERRORS_MIN_VERSION: i16 = 8;
 /// First Produce version that names topics by id.
@@ -163,7 +162,7 @@ fn check_structure(records: &[u8], version: i16) -> Result<(), AppendError> {
         Some(Err(_)) => return Ok(()),
         None => return Err(invalid()),
     };
-    if first.compression_codec() == ZSTD_CODEC && version < ZSTD_MIN_VERSION {
+    if first.compression_codec() == CODEC_ZSTD && version < ZSTD_MIN_VERSION {
         return Err(refusal(ResponseError::UnsupportedCompressionType));
     }
     if batches.next().is_some() {
