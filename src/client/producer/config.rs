@@ -110,15 +110,17 @@ impl ProducerConfig {
     pub fn from_properties(properties: &BTreeMap<String, String>) -> Result<Self, String> {
         let mut config = ProducerConfig::default();
         if let Some(acks) = properties.get("acks") {
-            config.acks = match acks.trim().to_ascii_lowercase().as_str() {
+            // Java's `ValidString.in("all", "-1", "0", "1")`: trimmed (every STRING config
+            // is) but case-sensitive, so `ALL` is refused as Apache refuses it.
+            config.acks = match acks.trim() {
                 "all" | "-1" => -1,
                 "0" => 0,
                 "1" => 1,
                 _ => {
                     return Err(invalid(
-                        acks,
+                        acks.trim(),
                         "acks",
-                        "String must be one of (case insensitive): all, -1, 0, 1",
+                        "String must be one of: all, -1, 0, 1",
                     ))
                 }
             };
@@ -257,5 +259,11 @@ mod tests {
             ProducerConfig::from_properties(&props(&[("linger.ms", "-1")])).unwrap_err(),
             "Invalid value -1 for configuration linger.ms: Value must be at least 0"
         );
+        // Case-sensitive as Java's `ValidString`, but trimmed.
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[("acks", "ALL")])).unwrap_err(),
+            "Invalid value ALL for configuration acks: String must be one of: all, -1, 0, 1"
+        );
+        assert!(ProducerConfig::from_properties(&props(&[("acks", " all ")])).is_ok());
     }
 }
