@@ -25,32 +25,35 @@ def b64(data):
     return None if data is None else base64.b64encode(data).decode("ascii")
 
 
-def read_topic(consumer, topic):
+def end_offsets(consumer, topic):
+    """{partition: high watermark} of `topic`."""
     metadata = consumer.list_topics(topic, timeout=CALL_TIMEOUT_S).topics[topic]
     if metadata.error is not None:
         raise KafkaException(metadata.error)
-    partitions = sorted(metadata.partitions)
     ends = {}
-    for p in partitions:
-        _, high = consumer.get_watermark_offsets(
-            TopicPartition(topic, p), timeout=CALL_TIMEOUT_S
-        )
+    for p in sorted(metadata.partitions):
+        _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=CALL_TIMEOUT_S)
         ends[p] = high
-    wanted = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions if ends[p] > 0]
-    records = []
-    if not wanted:
-        return records
-    consumer.assign(wanted)
-    positions = {p: 0 for p in partitions}
+    return ends
+
+
+def read_topics(consumer, topics):
+    """Every record of `topics`, all partitions assigned at once (one fetch wait for all)."""
+    ends = {(t, p): high for t in topics for p, high in end_offsets(consumer, t).items()}
+    positions = {tp: 0 for tp in ends}
+    records = {t: [] for t in topics}
+    wanted = [TopicPartition(t, p, OFFSET_BEGINNING) for (t, p), high in ends.items() if high > 0]
+    if wanted:
+        consumer.assign(wanted)
     deadline = time.monotonic() + CALL_TIMEOUT_S
-    while any(positions[p] < ends[p] for p in partitions):
+    while any(positions[tp] < ends[tp] for tp in ends):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{topic}: read {positions} of {ends} in time")
+            raise RuntimeError(f"read {positions} of {ends} in time")
         for message in consumer.consume(num_messages=1000, timeout=POLL_S):
             if message.error() is not None:
                 raise KafkaException(message.error())
             kind, _ = message.timestamp()
-            records.append(
+            records[message.topic()].append(
                 {
                     "partition": message.partition(),
                     "offset": message.offset(),
@@ -60,9 +63,9 @@ def read_topic(consumer, topic):
                     "timestamp_type": TIMESTAMP_TYPES.get(kind, "NoTimestamp"),
                 }
             )
-            positions[message.partition()] = message.offset() + 1
-    consumer.unassign()
-    records.sort(key=lambda r: (r["partition"], r["offset"]))
+            positions[(message.topic(), message.partition())] = message.offset() + 1
+    for topic_records in records.values():
+        topic_records.sort(key=lambda r: (r["partition"], r["offset"]))
     return records
 
 
@@ -74,10 +77,12 @@ def main():
             "group.id": "kafkit-read-records",
             "enable.auto.commit": False,
             "enable.partition.eof": False,
+            # Partitions that are read to their end should not hold up the others' fetches.
+            "fetch.wait.max.ms": 10,
         }
     )
     try:
-        print(json.dumps({topic: read_topic(consumer, topic) for topic in topics}))
+        print(json.dumps(read_topics(consumer, topics)))
     finally:
         consumer.close()
 
