@@ -265,7 +265,11 @@ async fn output_matches_apache_for_every_formatter_property() {
     let mut from_offset = assigned("golden", 2, &properties(&["print.offset=true"]));
     from_offset[7] = "5".to_string();
     cases.push(from_offset);
-    let mut at_end = assigned("golden", all, &["--timeout-ms".to_string(), "500".to_string()]);
+    let mut at_end = assigned(
+        "golden",
+        all,
+        &["--timeout-ms".to_string(), "500".to_string()],
+    );
     at_end[7] = "latest".to_string();
     cases.push(at_end);
     // Subscriptions (a random console-consumer-N group): the KIP-848 notice on stderr.
