@@ -253,6 +253,41 @@ async fn output_matches_apache_for_every_formatter_property() {
             ],
         ),
         assigned("golden", 2, &["--enable-systest-events".to_string()]),
+        // Kafka's deserializers: the null literal is fed to them, records they refuse are
+        // skipped (and still counted) or end the run.
+        assigned(
+            "golden",
+            all,
+            &[
+                "--value-deserializer",
+                "org.apache.kafka.common.serialization.IntegerDeserializer",
+                "--skip-message-on-error",
+            ]
+            .map(String::from),
+        ),
+        assigned(
+            "golden",
+            all,
+            &[
+                "--formatter-property",
+                "print.key=true",
+                "--key-deserializer",
+                "org.apache.kafka.common.serialization.ShortDeserializer",
+                "--value-deserializer",
+                "org.apache.kafka.common.serialization.ByteBufferDeserializer",
+                "--skip-message-on-error",
+            ]
+            .map(String::from),
+        ),
+        assigned(
+            "golden",
+            all,
+            &[
+                "--value-deserializer",
+                "org.apache.kafka.common.serialization.DoubleDeserializer",
+            ]
+            .map(String::from),
+        ),
         assigned(
             "appended",
             appended.len(),
