@@ -309,6 +309,32 @@ async fn output_matches_apache_for_every_formatter_property() {
     );
     at_end[7] = "latest".to_string();
     cases.push(at_end);
+    // Nothing to read: past the end, a partition or topic that does not exist, no match, no
+    // messages wanted.
+    let idle = ["--timeout-ms".to_string(), "500".to_string()];
+    let mut past_end = assigned("golden", all, &idle);
+    past_end[7] = "100".to_string();
+    cases.push(past_end);
+    let mut no_partition = assigned("golden", all, &idle);
+    no_partition[5] = "3".to_string();
+    cases.push(no_partition);
+    cases.push(assigned("missing", all, &idle));
+    cases.push(
+        [
+            "--bootstrap-server",
+            &bootstrap,
+            "--include",
+            "nomatch.*",
+            "--timeout-ms",
+            "500",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    cases.push(assigned("golden", 0, &[]));
+    let mut negative = assigned("golden", 0, &[]);
+    negative[9] = "-5".to_string();
+    cases.push(negative);
     // Subscriptions (a random console-consumer-N group): the KIP-848 notice on stderr.
     for selection in [["--topic", "golden"], ["--include", "gold.*"]] {
         cases.push(
