@@ -153,10 +153,7 @@ pub struct ConsoleConsumerArgs {
 
 fn print_help() {
     eprintln!("{DESCRIPTION}");
-    eprint!(
-        "{}",
-        common::jopt_help(&<ConsoleConsumerArgs as clap::CommandFactory>::command())
-    );
+    eprint!("{}", common::jopt_help(&command()));
 }
 
 /// A parser error the Apache way. jopt-simple rejects unknown options and missing arguments
@@ -181,16 +178,22 @@ fn parse_failure(message: String) -> ExitCode {
             eprintln!("Exception in thread \"main\" {exception}: {message}");
             ExitCode::from(EXIT_FAILURE)
         }
-        None => common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(message)),
+        None => common::usage_failure_of(&command(), &UsageError::with_usage(message)),
     }
+}
+
+/// The clap command: what the binary parses and prints in its help table, and what the
+/// completions and man page are generated from.
+pub fn command() -> clap::Command {
+    <ConsoleConsumerArgs as clap::CommandFactory>::command()
 }
 
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
     if argv.is_empty() {
-        return common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(DESCRIPTION));
+        return common::usage_failure_of(&command(), &UsageError::with_usage(DESCRIPTION));
     }
-    let args = match common::parse::<ConsoleConsumerArgs>(argv) {
+    let args = match common::parse::<ConsoleConsumerArgs>(command(), argv) {
         Parsed::Run(args) => args,
         Parsed::Help => {
             print_help();
@@ -205,7 +208,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
     };
     let settings = match options::Settings::from_args(args) {
         Ok(settings) => settings,
-        Err(e) => return common::usage_failure::<ConsoleConsumerArgs>(&e),
+        Err(e) => return common::usage_failure_of(&command(), &e),
     };
     let runtime = match common::runtime() {
         Ok(rt) => rt,

@@ -170,9 +170,15 @@ pub struct ConsoleProducerArgs {
     pub ignored: Vec<String>,
 }
 
+/// The clap command: what the binary parses and prints in its help table, and what the
+/// completions and man page are generated from.
+pub fn command() -> clap::Command {
+    ConsoleProducerArgs::command()
+}
+
 /// The help table.
 pub fn help() -> String {
-    common::jopt_help(&ConsoleProducerArgs::command())
+    common::jopt_help(&command())
 }
 
 fn deprecated(old: &str, new: &str) {
@@ -385,7 +391,10 @@ mod tests {
     use std::ffi::OsString;
 
     fn parse(argv: &[&str]) -> ConsoleProducerArgs {
-        match common::parse::<ConsoleProducerArgs>(argv.iter().map(OsString::from).collect()) {
+        match common::parse::<ConsoleProducerArgs>(
+            command(),
+            argv.iter().map(OsString::from).collect(),
+        ) {
             common::Parsed::Run(args) => args,
             other => panic!("{other:?}"),
         }
