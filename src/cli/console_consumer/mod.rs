@@ -144,7 +144,12 @@ pub struct ConsoleConsumerArgs {
     )]
     pub group: Option<String>,
     /// kafkit extension: `text` (the formatter's output, default) or `json` (one JSON object per record: topic, partition, offset, timestamp, timestamp_type, key, value, headers; bytes that are not UTF-8 as {"base64": ...}).
-    #[arg(long, value_name = "String: text|json", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: text|json",
+        allow_hyphen_values = true,
+        help_heading = common::EXTENSION_HEADING
+    )]
     pub output: Option<String>,
     /// Words that are not options are ignored, as Apache's tool does.
     #[arg(hide = true)]

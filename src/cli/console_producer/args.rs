@@ -163,7 +163,12 @@ pub struct ConsoleProducerArgs {
     )]
     pub producer_config: Option<String>,
     /// kafkit extension: the input format: `text` (Apache's line reader, default) or `json` (the JSON-lines envelope written by kafka-console-consumer --output json).
-    #[arg(long, value_name = "String: text|json", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: text|json",
+        allow_hyphen_values = true,
+        help_heading = common::EXTENSION_HEADING
+    )]
     pub input: Option<String>,
     /// Words that are not options are ignored, as Apache's tool does.
     #[arg(hide = true)]
