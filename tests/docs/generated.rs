@@ -1,6 +1,7 @@
 //! `completions/` and `man/` against [`kafkit::cli::docs::generated_files`], byte for byte.
 //! `KAFKIT_REGENERATE=1 cargo test generated_docs` rewrites them instead (the README's
-//! regeneration command). With `man` on PATH each page must also render without warnings.
+//! regeneration command). With `man` on PATH each page must also render without warnings, and
+//! bash (always present) must complete every option from the committed script.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -122,4 +123,55 @@ fn plain(text: &str) -> String {
         }
     }
     out.into_iter().collect()
+}
+
+#[test]
+fn bash_completes_every_option() {
+    for tool in TOOLS {
+        let mut command = tool.documented_command();
+        command.build();
+        let longs: Vec<String> = command
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .map(|l| format!("--{l}"))
+            .collect();
+        assert!(longs.iter().any(|l| l == "--help"), "{}", tool.name);
+        let script = Path::new(ROOT)
+            .join(COMPLETIONS_DIR)
+            .join(docs::completion_file_name(
+                tool.name,
+                clap_complete::Shell::Bash,
+            ));
+        // For each option, complete the option without its last letter, as at a prompt after
+        // `kafka-topics --bootstrap-serve<TAB>`, and print the candidates on one line.
+        let probe = format!(
+            r#"source "$1"; shift
+function_name=$(complete -p {name} | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+for option in "$@"; do
+    COMP_WORDS=({name} "${{option%?}}"); COMP_CWORD=1; COMPREPLY=()
+    "$function_name" {name} "${{option%?}}" {name}
+    echo "${{COMPREPLY[*]}}"
+done"#,
+            name = tool.name
+        );
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(probe)
+            .arg("bash")
+            .arg(&script)
+            .args(&longs)
+            .output()
+            .expect("run bash");
+        assert!(output.status.success(), "{output:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let answers: Vec<&str> = stdout.lines().collect();
+        assert_eq!(answers.len(), longs.len(), "{}: {stdout}", tool.name);
+        for (option, answer) in longs.iter().zip(answers) {
+            assert!(
+                answer.split(' ').any(|candidate| candidate == option),
+                "{}: {option} not completed (got {answer:?})",
+                tool.name
+            );
+        }
+    }
 }
