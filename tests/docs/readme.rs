@@ -84,6 +84,12 @@ fn items(text: &str) -> Vec<Item> {
     let mut lines = text.lines().enumerate();
     let mut output_marked = false;
     while let Some((index, line)) = lines.next() {
+        // A multi-line HTML comment is prose for README editors, even where a line of it
+        // starts with a fence.
+        if line.trim_start().starts_with("<!--") && !line.contains("-->") {
+            lines.by_ref().find(|(_, l)| l.contains("-->"));
+            continue;
+        }
         let Some(info) = line.strip_prefix("```") else {
             if !line.trim().is_empty() {
                 output_marked = line.trim() == OUTPUT_MARKER;
@@ -464,6 +470,8 @@ fn readme_parsing() {
     assert!(matches("GROUP  LAG ...", "GROUP  LAG  X"));
     assert!(!matches("GROUP  LAG ...", "GROUPS LAG"));
     assert!(!matches("abc", "abcd"));
-    let items = items("<!-- output -->\n```text\nx\n```\n```text\ny\n```\n```sh\nls\n```\n");
+    let items = items(
+        "<!-- output -->\n```text\nx\n```\n```text\ny\n```\n<!-- a\n```sh\n-->\n```sh\nls\n```\n",
+    );
     assert_eq!(items.len(), 2);
 }
