@@ -205,7 +205,9 @@ const CONSUMER_GROUPS: Extra = Extra {
         "--validate-regex uses RE2 syntax through Rust's regex crate.",
         "--execute at a terminal (stdin and stderr) shows the plan and asks for confirmation; \
          scripts are never asked.",
-        "A malformed --from-file line is reported naming the line, not with Jackson's texts.",
+        "A --from-file line with no topic is reported naming the line, where Apache fails \
+         later with a NullPointerException; other malformed lines get Jackson's texts as \
+         Apache prints them.",
     ],
 };
 
