@@ -1,7 +1,8 @@
 //! `completions/` and `man/` against [`kafkit::cli::docs::generated_files`], byte for byte.
 //! `KAFKIT_REGENERATE=1 cargo test generated_docs` rewrites them instead (the README's
 //! regeneration command). With `man` on PATH each page must also render without warnings, and
-//! bash (always present) must complete every option from the committed script.
+//! bash (always present) and fish must complete every option from the committed scripts, and
+//! zsh must accept its scripts.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -59,18 +60,35 @@ fn generated_docs_match_the_clap_commands() {
     assert!(stale.is_empty(), "{}; {hint}", stale.join("; "));
 }
 
+/// Whether `program` runs; if not, a skip note (or a failure when peers are required).
+fn available(program: &str, test: &str) -> bool {
+    if Command::new(program).arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var(REQUIRE_ENV).as_deref() != Ok("1"),
+        "{program} is required ({REQUIRE_ENV}=1) but missing: run scripts/install-peers"
+    );
+    // One write, straight to stderr: the harness hides eprintln! of passing tests.
+    let note = format!("SKIPPED {test}: {program} not found (run scripts/install-peers)\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes());
+    false
+}
+
+/// Every long option `tool` documents, as `--name`.
+fn long_options(tool: &docs::Tool) -> Vec<String> {
+    let mut command = tool.documented_command();
+    command.build();
+    command
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .map(|l| format!("--{l}"))
+        .collect()
+}
+
 #[test]
 fn man_pages_render_with_man() {
-    let has_man = Command::new("man").arg("--version").output().is_ok();
-    if !has_man {
-        assert!(
-            std::env::var(REQUIRE_ENV).as_deref() != Ok("1"),
-            "man is required ({REQUIRE_ENV}=1) but missing: run scripts/install-peers"
-        );
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"SKIPPED man_pages_render_with_man: man not found (run scripts/install-peers)\n",
-        );
+    if !available("man", "man_pages_render_with_man") {
         return;
     }
     for tool in TOOLS {
@@ -128,13 +146,7 @@ fn plain(text: &str) -> String {
 #[test]
 fn bash_completes_every_option() {
     for tool in TOOLS {
-        let mut command = tool.documented_command();
-        command.build();
-        let longs: Vec<String> = command
-            .get_arguments()
-            .filter_map(|a| a.get_long())
-            .map(|l| format!("--{l}"))
-            .collect();
+        let longs = long_options(tool);
         assert!(longs.iter().any(|l| l == "--help"), "{}", tool.name);
         let script = Path::new(ROOT)
             .join(COMPLETIONS_DIR)
@@ -170,6 +182,64 @@ done"#,
             assert!(
                 answer.split(' ').any(|candidate| candidate == option),
                 "{}: {option} not completed (got {answer:?})",
+                tool.name
+            );
+        }
+    }
+}
+
+#[test]
+fn zsh_and_fish_accept_the_scripts() {
+    for shell in ["zsh", "fish"] {
+        if !available(shell, "zsh_and_fish_accept_the_scripts") {
+            continue;
+        }
+        let kind = match shell {
+            "zsh" => clap_complete::Shell::Zsh,
+            _ => clap_complete::Shell::Fish,
+        };
+        for tool in TOOLS {
+            let script = Path::new(ROOT)
+                .join(COMPLETIONS_DIR)
+                .join(docs::completion_file_name(tool.name, kind));
+            let checked = Command::new(shell)
+                .arg("-n")
+                .arg(&script)
+                .output()
+                .expect("run the shell");
+            assert!(
+                checked.status.success(),
+                "{shell} -n {script:?}: {checked:?}"
+            );
+        }
+    }
+    if Command::new("fish").arg("--version").output().is_err() {
+        return;
+    }
+    // fish lists every option for `tool --<TAB>`.
+    for tool in TOOLS {
+        let script = Path::new(ROOT)
+            .join(COMPLETIONS_DIR)
+            .join(docs::completion_file_name(
+                tool.name,
+                clap_complete::Shell::Fish,
+            ));
+        let output = Command::new("fish")
+            .arg("--no-config")
+            .arg("-c")
+            .arg(format!("source $argv[1]; complete -C '{} --'", tool.name))
+            .arg(&script)
+            .output()
+            .expect("run fish");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let offered: BTreeSet<&str> = stdout
+            .lines()
+            .filter_map(|l| l.split('\t').next())
+            .collect();
+        for option in long_options(tool) {
+            assert!(
+                offered.contains(option.as_str()),
+                "fish does not offer {option} for {}: {stdout}",
                 tool.name
             );
         }
