@@ -5,7 +5,8 @@
 //! Skipped with a note when confluent-kafka is missing, unless `KAFKIT_REQUIRE_INTEROP=1`.
 //! Transactions are absent: the broker has no transaction coordinator yet (README; librdkafka's
 //! `init_transactions` against it only times out), so no aborted records exist for
-//! `--isolation-level` to hide; both levels must print everything.
+//! `--isolation-level` to hide; both levels must print everything. `transactions.rs` checks
+//! aborted and open transactions on Apache Kafka's broker instead.
 
 use std::collections::{BTreeMap, BTreeSet};
 

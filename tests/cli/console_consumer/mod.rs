@@ -12,6 +12,7 @@ mod group;
 mod interop;
 mod options;
 mod partitions;
+mod transactions;
 
 use std::process::Output;
 
