@@ -27,6 +27,8 @@ mod offset_delete;
 mod offset_fetch;
 mod produce;
 mod sync_group;
+#[cfg(test)]
+mod fuzz_tests;
 
 use std::net::SocketAddr;
 

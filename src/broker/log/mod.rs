@@ -23,6 +23,8 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 mod validate;
+#[cfg(test)]
+mod fuzz_tests;
 
 use std::path::PathBuf;
 
