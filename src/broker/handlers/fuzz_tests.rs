@@ -146,7 +146,10 @@ fn default_requests_decode_at_every_served_version() {
         );
         checked += 1;
     }
-    assert!(checked > BROKER_APIS.len(), "only {checked} versions checked");
+    assert!(
+        checked > BROKER_APIS.len(),
+        "only {checked} versions checked"
+    );
 }
 
 proptest! {

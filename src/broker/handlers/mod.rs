@@ -13,6 +13,8 @@ mod describe_groups;
 mod describe_topic_partitions;
 mod fetch;
 mod find_coordinator;
+#[cfg(test)]
+mod fuzz_tests;
 mod group_support;
 mod heartbeat;
 mod incremental_alter_configs;
@@ -27,8 +29,6 @@ mod offset_delete;
 mod offset_fetch;
 mod produce;
 mod sync_group;
-#[cfg(test)]
-mod fuzz_tests;
 
 use std::net::SocketAddr;
 

@@ -24,9 +24,7 @@ fn open(dir: &std::path::Path, clean: bool) -> PartitionLog {
         index_interval_bytes: 1,
         ..LogConfig::default()
     };
-    PartitionLog::open(location, config, clean)
-        .expect("open")
-        .0
+    PartitionLog::open(location, config, clean).expect("open").0
 }
 
 /// Every batch served from offset 0 on, checking each CRC.
