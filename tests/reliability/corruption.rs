@@ -132,7 +132,10 @@ async fn a_torn_tail_and_a_flipped_byte_after_a_crash_are_cut_and_reported() {
         .unwrap_or_else(|| panic!("no report of the dropped tail:\n{said}"));
     assert!(line.contains(&log.display().to_string()), "{line}");
     assert!(line.contains(&format!("position {last}")), "{line}");
-    assert!(line.contains(&format!("offsets from {} on", (BATCHES - 1) * PER_BATCH)), "{line}");
+    assert!(
+        line.contains(&format!("offsets from {} on", (BATCHES - 1) * PER_BATCH)),
+        "{line}"
+    );
     holds_prefix(&kcat, &server, (BATCHES - 1) * PER_BATCH).await;
 
     // A flipped byte inside the 8th batch (in a record, covered by the CRC).
@@ -232,6 +235,10 @@ async fn fetch(addr: SocketAddr, offset: i64) -> (i16, Vec<u8>) {
     let partition = &response.responses[0].partitions[0];
     (
         partition.error_code,
-        partition.records.as_ref().map(|r| r.to_vec()).unwrap_or_default(),
+        partition
+            .records
+            .as_ref()
+            .map(|r| r.to_vec())
+            .unwrap_or_default(),
     )
 }

@@ -117,21 +117,19 @@ async fn kill_9_under_mixed_load_keeps_every_acknowledgement() {
         for (topic, idempotence) in [(IDEMPOTENT, "true"), (PLAIN, "false"), (RETAINED, "true")] {
             producers.push((
                 topic,
-                Peer::start(
-                    peers::python_command(&python, "durability.py").args([
-                        "produce",
-                        "--bootstrap",
-                        &addr.to_string(),
-                        "--topic",
-                        topic,
-                        "--count",
-                        PRODUCE_LIMIT,
-                        "--idempotence",
-                        idempotence,
-                        "--start",
-                        &(round * ROUND_INDEX_SPAN).to_string(),
-                    ]),
-                ),
+                Peer::start(peers::python_command(&python, "durability.py").args([
+                    "produce",
+                    "--bootstrap",
+                    &addr.to_string(),
+                    "--topic",
+                    topic,
+                    "--count",
+                    PRODUCE_LIMIT,
+                    "--idempotence",
+                    idempotence,
+                    "--start",
+                    &(round * ROUND_INDEX_SPAN).to_string(),
+                ])),
             ));
         }
         let committer = Peer::start(peers::python_command(&python, "committer.py").args([
@@ -227,7 +225,10 @@ async fn kill_9_under_mixed_load_keeps_every_acknowledgement() {
         last_raw_commit = raw_commit.load(Ordering::SeqCst);
         stopped(churn).await;
         let Churn { created, deleted } = std::mem::take(&mut *churn_state.lock().expect("churn"));
-        assert!(!deleted.is_empty(), "no topic deletion completed before the kill");
+        assert!(
+            !deleted.is_empty(),
+            "no topic deletion completed before the kill"
+        );
         churn_base += CHURN_ROUND_SPAN;
 
         // Verify on a broker without the busy settings, so retention does not move the log

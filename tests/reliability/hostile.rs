@@ -34,7 +34,15 @@ const HUGE_COUNTS: &[&[u8]] = &[
     &[0xff, 0xff, 0xff, 0xff, 0x0f],
 ];
 /// Names that would point outside the log directory if they reached the filesystem.
-const ESCAPING_NAMES: &[&str] = &["..", ".", "../escape", "a/../../escape", "/tmp/escape", "x\0y", "a\\b"];
+const ESCAPING_NAMES: &[&str] = &[
+    "..",
+    ".",
+    "../escape",
+    "a/../../escape",
+    "/tmp/escape",
+    "x\0y",
+    "a\\b",
+];
 const METADATA_VERSION: i16 = 12;
 const API_VERSIONS_KEY: i16 = 18;
 const UNSUPPORTED_VERSION: i16 = 35;
@@ -123,36 +131,65 @@ async fn hostile_frames_leave_the_broker_serving_real_clients() {
     // ApiVersions at an unknown version is still answered (KIP-511), then the connection serves.
     let mut client = RawClient::connect(addr).await;
     let answer = client.raw(&frame(API_VERSIONS_KEY, 99, &[])).await;
-    let error = answer.as_deref().and_then(|a| Some(i16::from_be_bytes(a.get(4..6)?.try_into().ok()?)));
-    assert_eq!(error, Some(UNSUPPORTED_VERSION), "ApiVersions v99 answer: {answer:?}");
-    assert!(client.try_send(ApiVersionsRequest::default(), 3).await.is_some());
+    let error = answer
+        .as_deref()
+        .and_then(|a| Some(i16::from_be_bytes(a.get(4..6)?.try_into().ok()?)));
+    assert_eq!(
+        error,
+        Some(UNSUPPORTED_VERSION),
+        "ApiVersions v99 answer: {answer:?}"
+    );
+    assert!(client
+        .try_send(ApiVersionsRequest::default(), 3)
+        .await
+        .is_some());
 
     // Topic names that would leave log.dirs are refused before any filesystem call.
     let mut admin = RawClient::connect(addr).await;
     for name in ESCAPING_NAMES {
         let code = try_create_topic(&mut admin, name, 1, &[]).await;
-        assert_eq!(code, Some(17), "CreateTopics {name:?}: INVALID_TOPIC_EXCEPTION expected");
+        assert_eq!(
+            code,
+            Some(17),
+            "CreateTopics {name:?}: INVALID_TOPIC_EXCEPTION expected"
+        );
         let request = MetadataRequest::default()
             .with_topics(Some(vec![
                 MetadataRequestTopic::default().with_name(Some(topic_name(name)))
             ]))
             .with_allow_auto_topic_creation(true);
         let response = admin.send(request, METADATA_VERSION).await;
-        assert_ne!(response.topics[0].error_code, 0, "Metadata auto-created {name:?}");
+        assert_ne!(
+            response.topics[0].error_code, 0,
+            "Metadata auto-created {name:?}"
+        );
     }
     let outside: Vec<String> = std::fs::read_dir(root.path())
         .expect("root")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .collect();
-    assert_eq!(outside, vec!["data".to_string()], "created outside log.dirs");
+    assert_eq!(
+        outside,
+        vec!["data".to_string()],
+        "created outside log.dirs"
+    );
     assert!(!Path::new("/tmp/escape-0").exists());
-    assert!(topic_names(addr).await.iter().all(|n| !n.contains('/') && n != ".."));
+    assert!(topic_names(addr)
+        .await
+        .iter()
+        .all(|n| !n.contains('/') && n != ".."));
 
     // Real clients still work: our client's requests, kcat's produce and consume.
-    assert_eq!(try_create_topic(&mut admin, "still-serving", 1, &[]).await, Some(0));
+    assert_eq!(
+        try_create_topic(&mut admin, "still-serving", 1, &[]).await,
+        Some(0)
+    );
     kcat_produce(&kcat, addr, "still-serving", &["a", "b"]).await;
     let read = kcat_read(&kcat, addr, "still-serving").await;
-    assert_eq!(read.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        read.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     assert!(server.running(), "the broker died:\n{}", server.log_tail());
     server.kill_9().await;
 }

@@ -53,7 +53,10 @@ async fn connections_beyond_max_connections_per_ip_are_closed() {
     let mut second = broker.connect().await;
     assert!(answers(&mut first).await && answers(&mut second).await);
     let mut third = TcpStream::connect(broker.addr).await.expect("tcp connect");
-    assert!(closed_by_broker(&mut third).await, "third connection kept open");
+    assert!(
+        closed_by_broker(&mut third).await,
+        "third connection kept open"
+    );
     drop(first);
     // The freed slot is counted back once the broker sees the close; retry until it does.
     let mut again = None;
@@ -84,7 +87,10 @@ async fn max_connections_holds_new_connections_until_a_slot_frees() {
         third.receive::<ApiVersionsRequest>(API_VERSIONS_V),
     )
     .await;
-    assert!(early.is_err(), "a connection beyond max.connections was served");
+    assert!(
+        early.is_err(),
+        "a connection beyond max.connections was served"
+    );
     drop(first);
     let late = tokio::time::timeout(
         ANSWER_TIMEOUT,
@@ -107,18 +113,30 @@ async fn idle_connections_are_closed_and_active_ones_kept() {
     let mut idle = TcpStream::connect(broker.addr).await.expect("tcp connect");
     let deadline = tokio::time::Instant::now() + PAST_IDLE;
     while tokio::time::Instant::now() < deadline {
-        assert!(answers(&mut active).await, "an active connection was closed");
+        assert!(
+            answers(&mut active).await,
+            "an active connection was closed"
+        );
         tokio::time::sleep(ACTIVE_PACE).await;
     }
-    assert!(closed_by_broker(&mut idle).await, "idle connection kept open");
+    assert!(
+        closed_by_broker(&mut idle).await,
+        "idle connection kept open"
+    );
 }
 
 #[tokio::test]
 async fn a_frame_over_socket_request_max_bytes_closes_the_connection() {
     let broker = TestBroker::start_with(|c| c.socket_request_max_bytes = 1000).await;
     let mut stream = TcpStream::connect(broker.addr).await.expect("tcp connect");
-    stream.write_all(&1001i32.to_be_bytes()).await.expect("write size");
-    assert!(closed_by_broker(&mut stream).await, "oversized frame accepted");
+    stream
+        .write_all(&1001i32.to_be_bytes())
+        .await
+        .expect("write size");
+    assert!(
+        closed_by_broker(&mut stream).await,
+        "oversized frame accepted"
+    );
     // The default is Kafka's 104857600: one byte more is refused the same way.
     let broker = TestBroker::start().await;
     let mut stream = TcpStream::connect(broker.addr).await.expect("tcp connect");
@@ -126,7 +144,10 @@ async fn a_frame_over_socket_request_max_bytes_closes_the_connection() {
         .write_all(&104_857_601i32.to_be_bytes())
         .await
         .expect("write size");
-    assert!(closed_by_broker(&mut stream).await, "oversized frame accepted");
+    assert!(
+        closed_by_broker(&mut stream).await,
+        "oversized frame accepted"
+    );
     let mut client = broker.connect().await;
     assert!(answers(&mut client).await);
 }

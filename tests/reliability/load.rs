@@ -25,14 +25,14 @@ pub const SOAK_ENV: &str = "KAFKIT_SOAK_SECONDS";
 const PARTITIONS: i32 = 6;
 const KCAT_PRODUCERS: usize = 6;
 const PY_PRODUCERS: usize = 6;
-const RECORDS_PER_PRODUCER: usize = 2000;
+const RECORDS_PER_PRODUCER: usize = 5000;
 const KCAT_READERS: usize = 6;
 const PY_READERS: usize = 3;
 /// Slow consumers: a sleep per record keeps them far behind for the whole round.
 const SLOW_READERS: usize = 3;
 const SLOW_MS: &str = "2";
 /// The broker's resident memory must stay below this during the load.
-const RSS_LIMIT_KIB: u64 = 512 * 1024;
+const RSS_LIMIT_KIB: u64 = 256 * 1024;
 const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
 
 fn total() -> usize {
@@ -126,7 +126,10 @@ async fn finished(child: Child, what: &str) -> String {
 async fn run_round(python: &Path, kcat: &PathBuf, addr: SocketAddr, round: usize) {
     let topic = format!("load-{round}");
     let mut admin = RawClient::connect(addr).await;
-    assert_eq!(try_create_topic(&mut admin, &topic, PARTITIONS, &[]).await, Some(0));
+    assert_eq!(
+        try_create_topic(&mut admin, &topic, PARTITIONS, &[]).await,
+        Some(0)
+    );
     let bootstrap = addr.to_string();
     let expect = total().to_string();
 
@@ -214,10 +217,14 @@ async fn run_round(python: &Path, kcat: &PathBuf, addr: SocketAddr, round: usize
     let got: HashSet<String> = read.into_iter().map(|r| r.value).collect();
     let want: HashSet<String> = (0..KCAT_PRODUCERS)
         .flat_map(|i| (0..RECORDS_PER_PRODUCER).map(move |n| format!("kcat{i}-{n}")))
-        .chain((0..PY_PRODUCERS).flat_map(|i| {
-            (0..RECORDS_PER_PRODUCER).map(move |n| format!("py{i}-{n}"))
-        }))
+        .chain(
+            (0..PY_PRODUCERS)
+                .flat_map(|i| (0..RECORDS_PER_PRODUCER).map(move |n| format!("py{i}-{n}"))),
+        )
         .collect();
     assert_eq!(got.len(), want.len(), "records in {topic}");
-    assert!(got == want, "{topic} holds other records than were produced");
+    assert!(
+        got == want,
+        "{topic} holds other records than were produced"
+    );
 }

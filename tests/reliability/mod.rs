@@ -47,6 +47,7 @@ const CREATE_TOPICS_VERSION: i16 = 7;
 const DELETE_TOPICS_VERSION: i16 = 5;
 const METADATA_VERSION: i16 = 12;
 const OFFSET_FETCH_VERSION: i16 = 7;
+const LIST_OFFSETS_VERSION: i16 = 5;
 
 pub fn s(text: &str) -> StrBytes {
     StrBytes::from_string(text.to_owned())
@@ -97,7 +98,10 @@ pub async fn try_delete_topic(client: &mut RawClient, name: &str) -> Option<i16>
 pub async fn topic_names(addr: SocketAddr) -> Vec<String> {
     let mut client = RawClient::connect(addr).await;
     let response = client
-        .send(MetadataRequest::default().with_topics(None), METADATA_VERSION)
+        .send(
+            MetadataRequest::default().with_topics(None),
+            METADATA_VERSION,
+        )
         .await;
     response
         .topics
@@ -118,7 +122,11 @@ pub async fn committed(addr: SocketAddr, group: &str, topic: &str, partitions: i
     assert_eq!(response.error_code, 0, "OffsetFetch for {group}");
     let mut offsets = vec![-1; partitions as usize];
     for p in response.topics.iter().flat_map(|t| &t.partitions) {
-        assert_eq!(p.error_code, 0, "OffsetFetch {group} {topic}[{}]", p.partition_index);
+        assert_eq!(
+            p.error_code, 0,
+            "OffsetFetch {group} {topic}[{}]",
+            p.partition_index
+        );
         if let Some(slot) = offsets.get_mut(p.partition_index as usize) {
             *slot = p.committed_offset;
         }
@@ -181,7 +189,10 @@ pub async fn kcat_produce(kcat: &Path, addr: SocketAddr, topic: &str, values: &[
         .expect("start kcat -P");
     let mut stdin = child.stdin.take().expect("stdin piped");
     let text: String = values.iter().map(|v| format!("{v}\n")).collect();
-    stdin.write_all(text.as_bytes()).await.expect("write to kcat");
+    stdin
+        .write_all(text.as_bytes())
+        .await
+        .expect("write to kcat");
     drop(stdin);
     let out = tokio::time::timeout(PEER_TIMEOUT, child.wait_with_output())
         .await
@@ -194,3 +205,32 @@ pub async fn kcat_produce(kcat: &Path, addr: SocketAddr, topic: &str, values: &[
     );
 }
 
+/// The log end offsets of partitions `0..partitions` of `topic` (ListOffsets, latest).
+pub async fn latest_offsets(addr: SocketAddr, topic: &str, partitions: i32) -> Vec<i64> {
+    use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+    use kafka_protocol::messages::{BrokerId, ListOffsetsRequest};
+    /// Kafka's "latest" timestamp in ListOffsets.
+    const LATEST: i64 = -1;
+    let mut client = RawClient::connect(addr).await;
+    let request = ListOffsetsRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_topics(vec![ListOffsetsTopic::default()
+            .with_name(topic_name(topic))
+            .with_partitions(
+                (0..partitions)
+                    .map(|p| {
+                        ListOffsetsPartition::default()
+                            .with_partition_index(p)
+                            .with_timestamp(LATEST)
+                    })
+                    .collect(),
+            )]);
+    let response = client.send(request, LIST_OFFSETS_VERSION).await;
+    let mut offsets = vec![-1; partitions as usize];
+    for p in response.topics.iter().flat_map(|t| &t.partitions) {
+        if let Some(slot) = offsets.get_mut(p.partition_index as usize) {
+            *slot = p.offset;
+        }
+    }
+    offsets
+}

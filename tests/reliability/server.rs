@@ -129,7 +129,11 @@ impl ServerProcess {
             .await
             .expect("server stops after SIGTERM")
             .expect("wait for server");
-        assert!(status.success(), "clean stop exited {status}:\n{}", self.log_tail());
+        assert!(
+            status.success(),
+            "clean stop exited {status}:\n{}",
+            self.log_tail()
+        );
     }
 
     /// Whether the process is still running.
