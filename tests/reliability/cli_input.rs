@@ -241,7 +241,7 @@ const CASES: &[Case] = &[
             "{plan}",
             "--execute",
         ],
-        "kept,zero,5",
+        "\"1.5\"",
     ),
     case(
         Groups,
@@ -341,7 +341,7 @@ async fn every_tool_refuses_bad_input_clearly_and_changes_nothing() {
     };
     let plan_dir = tempfile::tempdir().expect("temp dir");
     let plan = plan_dir.path().join("plan.csv");
-    std::fs::write(&plan, format!("{TOPIC},zero,5\n{TOPIC}\n")).expect("write plan");
+    std::fs::write(&plan, format!("{TOPIC},0,1.5\n")).expect("write plan");
     let before = state(broker.addr).await;
     assert_eq!(before.committed, COMMITTED.to_vec());
 
