@@ -22,9 +22,9 @@ const API_VERSIONS_V: i16 = 3;
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a held-back connection is watched for a premature answer.
 const HELD_BACK_CHECK: Duration = Duration::from_millis(300);
-const IDLE_MS: i64 = 300;
+const IDLE_MS: i64 = 1500;
 /// Longer than the idle timeout, for a connection that must have been closed.
-const PAST_IDLE: Duration = Duration::from_millis(1500);
+const PAST_IDLE: Duration = Duration::from_millis(2500);
 /// Shorter than the idle timeout: the pace of a connection that must stay open.
 const ACTIVE_PACE: Duration = Duration::from_millis(100);
 
