@@ -16,6 +16,40 @@ const CASES: u32 = 48;
 /// Largest arbitrary body, in bytes.
 const MAX_INPUT: usize = 256;
 
+/// Calls `$then!` with every API the broker serves, as `Key => RequestType` pairs (one list for
+/// decoding and encoding, so they cannot drift apart).
+macro_rules! served_requests {
+    ($then:ident) => {
+        $then!(
+            Produce => ProduceRequest,
+            Fetch => FetchRequest,
+            ListOffsets => ListOffsetsRequest,
+            Metadata => MetadataRequest,
+            ApiVersions => ApiVersionsRequest,
+            CreateTopics => CreateTopicsRequest,
+            DeleteTopics => DeleteTopicsRequest,
+            InitProducerId => InitProducerIdRequest,
+            DescribeConfigs => DescribeConfigsRequest,
+            AlterConfigs => AlterConfigsRequest,
+            CreatePartitions => CreatePartitionsRequest,
+            IncrementalAlterConfigs => IncrementalAlterConfigsRequest,
+            DescribeCluster => DescribeClusterRequest,
+            DescribeTopicPartitions => DescribeTopicPartitionsRequest,
+            OffsetCommit => OffsetCommitRequest,
+            OffsetFetch => OffsetFetchRequest,
+            FindCoordinator => FindCoordinatorRequest,
+            JoinGroup => JoinGroupRequest,
+            Heartbeat => HeartbeatRequest,
+            LeaveGroup => LeaveGroupRequest,
+            SyncGroup => SyncGroupRequest,
+            DescribeGroups => DescribeGroupsRequest,
+            ListGroups => ListGroupsRequest,
+            DeleteGroups => DeleteGroupsRequest,
+            OffsetDelete => OffsetDeleteRequest,
+        )
+    };
+}
+
 /// Decodes `body` as the request of `key` at `version` the way the dispatcher does; returns
 /// whether it decoded. Also decodes ApiVersions, which has its own dispatch path.
 fn decode_any(key: ApiKey, version: i16, body: Bytes) -> bool {
@@ -27,33 +61,7 @@ fn decode_any(key: ApiKey, version: i16, body: Bytes) -> bool {
             }
         };
     }
-    try_decode!(
-        Produce => ProduceRequest,
-        Fetch => FetchRequest,
-        ListOffsets => ListOffsetsRequest,
-        Metadata => MetadataRequest,
-        ApiVersions => ApiVersionsRequest,
-        CreateTopics => CreateTopicsRequest,
-        DeleteTopics => DeleteTopicsRequest,
-        InitProducerId => InitProducerIdRequest,
-        DescribeConfigs => DescribeConfigsRequest,
-        AlterConfigs => AlterConfigsRequest,
-        CreatePartitions => CreatePartitionsRequest,
-        IncrementalAlterConfigs => IncrementalAlterConfigsRequest,
-        DescribeCluster => DescribeClusterRequest,
-        DescribeTopicPartitions => DescribeTopicPartitionsRequest,
-        OffsetCommit => OffsetCommitRequest,
-        OffsetFetch => OffsetFetchRequest,
-        FindCoordinator => FindCoordinatorRequest,
-        JoinGroup => JoinGroupRequest,
-        Heartbeat => HeartbeatRequest,
-        LeaveGroup => LeaveGroupRequest,
-        SyncGroup => SyncGroupRequest,
-        DescribeGroups => DescribeGroupsRequest,
-        ListGroups => ListGroupsRequest,
-        DeleteGroups => DeleteGroupsRequest,
-        OffsetDelete => OffsetDeleteRequest,
-    )
+    served_requests!(try_decode)
 }
 
 /// A default (empty) request of `key` encoded at `version`: a valid starting point to mutate.
@@ -70,33 +78,7 @@ fn default_encoded(key: ApiKey, version: i16) -> Option<Vec<u8>> {
             }
         };
     }
-    encode_default!(
-        Produce => ProduceRequest,
-        Fetch => FetchRequest,
-        ListOffsets => ListOffsetsRequest,
-        Metadata => MetadataRequest,
-        ApiVersions => ApiVersionsRequest,
-        CreateTopics => CreateTopicsRequest,
-        DeleteTopics => DeleteTopicsRequest,
-        InitProducerId => InitProducerIdRequest,
-        DescribeConfigs => DescribeConfigsRequest,
-        AlterConfigs => AlterConfigsRequest,
-        CreatePartitions => CreatePartitionsRequest,
-        IncrementalAlterConfigs => IncrementalAlterConfigsRequest,
-        DescribeCluster => DescribeClusterRequest,
-        DescribeTopicPartitions => DescribeTopicPartitionsRequest,
-        OffsetCommit => OffsetCommitRequest,
-        OffsetFetch => OffsetFetchRequest,
-        FindCoordinator => FindCoordinatorRequest,
-        JoinGroup => JoinGroupRequest,
-        Heartbeat => HeartbeatRequest,
-        LeaveGroup => LeaveGroupRequest,
-        SyncGroup => SyncGroupRequest,
-        DescribeGroups => DescribeGroupsRequest,
-        ListGroups => ListGroupsRequest,
-        DeleteGroups => DeleteGroupsRequest,
-        OffsetDelete => OffsetDeleteRequest,
-    )
+    served_requests!(encode_default)
 }
 
 /// Every (key, version) the broker advertises.
