@@ -12,3 +12,4 @@ mod golden;
 mod interop;
 mod interop_java;
 mod multi_broker;
+mod reliability;
