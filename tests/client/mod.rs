@@ -5,6 +5,7 @@
 
 mod consumer;
 mod group_apache;
+mod group_cooperative;
 mod group_mock;
 mod group_peers;
 mod group_script_peers;
