@@ -164,7 +164,7 @@ fn balance<'a>(
         let mut donors: Vec<(&'a str, usize)> =
             current.iter().map(|(m, h)| (*m, h.len())).collect();
         // Fullest first; member id order (the map's; the sort is stable) breaks ties.
-        donors.sort_by(|a, b| b.1.cmp(&a.1));
+        donors.sort_by_key(|d| std::cmp::Reverse(d.1));
         let mut moved = false;
         'search: for (donor, count) in donors {
             let held: Vec<Partition> = current[donor].iter().rev().cloned().collect();
