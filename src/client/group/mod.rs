@@ -21,7 +21,7 @@
 //! member.close(&positions_of(&consumer)).await?; // final auto-commit, then LeaveGroup
 //!
 //! fn apply(consumer, change: &Rebalance) {
-//!     consumer.assign(change.assigned ...);      // drops change.revoked, keeps the rest's positions
+//!     consumer.assign(change.assigned ...);      // drops revoked, keeps the others' positions
 //!     for each tp in change.added: consumer.seek(tp, match change.committed[tp] {
 //!         Some(o) => StartPosition::Offset(o.offset),
 //!         None => StartPosition::Reset,          // auto.offset.reset
