@@ -194,8 +194,10 @@ async fn ours_and_librdkafka_cooperative_sticky_members_share_incrementally() {
     }
 }
 
-/// Java's `CooperativeStickyAssignor` (kafka-clients 4.4, classic protocol) leading a group
-/// with our member and librdkafka's; then ours leaves and the others take its partitions.
+/// Java's `CooperativeStickyAssignor` (kafka-clients 4.4, classic protocol) in a group with our
+/// member and librdkafka's: first Java leads, then ours does (the first member to join leads);
+/// then ours leaves and the others take its partitions, or Java leaves and ours and librdkafka's
+/// take Java's.
 #[tokio::test(flavor = "multi_thread")]
 async fn ours_java_and_librdkafka_cooperative_sticky_in_one_group() {
     let test = "ours_java_and_librdkafka_cooperative_sticky_in_one_group";
@@ -209,21 +211,24 @@ async fn ours_java_and_librdkafka_cooperative_sticky_in_one_group() {
     let bootstrap = broker.addr.to_string();
     let cluster = cluster(&bootstrap);
     let all = topics(&cluster).await;
-    let group = "coop-java";
+    let java = |group: &str| {
+        let mut command = apache.java(JAVA_MAIN);
+        command
+            .arg(&bootstrap)
+            .arg(group)
+            .arg("cooperative-sticky")
+            .arg(SESSION_MS.to_string())
+            .args(topic_names());
+        PeerMember::spawn("java", Command::from(command))
+    };
 
-    let mut command = apache.java(JAVA_MAIN);
-    command
-        .arg(&bootstrap)
-        .arg(group)
-        .arg("cooperative-sticky")
-        .arg(SESSION_MS.to_string())
-        .args(topic_names());
-    let java = PeerMember::spawn("java", Command::from(command));
-    wait_for_split("java alone", &all, || shares(&[], &[&java])).await;
+    let group = "coop-java-leads";
+    let java_member = java(group);
+    wait_for_split("java alone", &all, || shares(&[], &[&java_member])).await;
     let member = ours("ours", &cluster, group);
     let rdkafka = librdkafka(&python, &bootstrap, group);
     wait_for_split("java + ours + librdkafka", &all, || {
-        shares(&[&member], &[&java, &rdkafka])
+        shares(&[&member], &[&java_member, &rdkafka])
     })
     .await;
     assert_cooperative(&member);
@@ -232,12 +237,38 @@ async fn ours_java_and_librdkafka_cooperative_sticky_in_one_group() {
         Some(false),
         "java leads"
     );
-
     member.close().await.expect("close ours");
     wait_for_split("java + librdkafka", &all, || {
-        shares(&[], &[&java, &rdkafka])
+        shares(&[], &[&java_member, &rdkafka])
     })
     .await;
     rdkafka.close().await;
-    java.close().await;
+    java_member.close().await;
+
+    let group = "coop-ours-leads";
+    let member = ours("ours", &cluster, group);
+    wait_for_split("ours alone", &all, || shares(&[&member], &[])).await;
+    let java_member = java(group);
+    let rdkafka = librdkafka(&python, &bootstrap, group);
+    let three = wait_for_split("ours + java + librdkafka", &all, || {
+        shares(&[&member], &[&java_member, &rdkafka])
+    })
+    .await;
+    assert_eq!(
+        member.view().rebalances.last().map(|r| r.is_leader),
+        Some(true),
+        "ours leads"
+    );
+    java_member.close().await;
+    let two = wait_for_split("ours + librdkafka", &all, || {
+        shares(&[&member], &[&rdkafka])
+    })
+    .await;
+    assert!(
+        three[0].assigned.is_subset(&two[0].assigned),
+        "ours keeps what it had: {three:#?} {two:#?}"
+    );
+    assert_cooperative(&member);
+    rdkafka.close().await;
+    member.close().await.expect("close ours");
 }
