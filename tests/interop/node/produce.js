@@ -1,10 +1,10 @@
 // kafkajs producer for the tests against our broker: sends --count records ("record-<i>", keyed
 // "key-<i>") to --topic with acks=all, spread over the partitions by kafkajs's default
-// partitioner, then prints RESULT {"records": N, "partitions": [...]} and exits 0.
+// (Java-compatible) partitioner, then prints RESULT {"records": N, "partitions": [...]} and exits 0.
 // Usage: node produce.js --bootstrap B --topic T --count N
 'use strict';
 
-const { Kafka, logLevel } = require('kafkajs');
+const { Kafka, Partitioners, logLevel } = require('kafkajs');
 
 // Records per send call: several batches, so more than one request goes out.
 const PER_SEND = 100;
@@ -24,7 +24,11 @@ async function main() {
     brokers: bootstrap.split(','),
     logLevel: logLevel.WARN,
   });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Named explicitly (kafkajs 2 warns otherwise): the Java-compatible murmur2 partitioner.
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const partitions = new Set();
   for (let start = 0; start < count; start += PER_SEND) {
