@@ -14,15 +14,16 @@ use kafkit::client::group_admin::GroupAdmin;
 use kafkit::client::Cluster;
 
 use super::support::{
-    cluster, create_topic, partitions, wait_for_split, PeerMember, Share, TopicPartition, PATIENCE,
+    cluster, create_topic, is_split, partitions, PeerMember, Share, TopicPartition, PATIENCE,
 };
 use crate::cli::console_consumer::{batch, now_ms, produce, Rec};
 use crate::common::TestBroker;
 use crate::interop::peers;
 
-/// Session timeout of the peers: short (the test broker allows it), so a stuck leave is
-/// noticed soon.
-const SESSION_MS: u64 = 3000;
+/// Session timeout of the peers. Not the 3 s of the librdkafka / Java group tests: the heartbeats
+/// of these single-threaded runtimes (Python's GIL, Node's event loop) are starved first when
+/// the two cores run the whole suite; a leave is announced (LeaveGroup), so this costs no time.
+const SESSION_MS: u64 = 10_000;
 const PARTITIONS: i32 = 4;
 /// Records the kafka-python test writes to each partition.
 const RECORDS_PER_PARTITION: usize = 25;
@@ -66,6 +67,33 @@ fn kafkajs_member(
         .args(["--bootstrap", bootstrap, "--group", group, "--topic", topic])
         .args(["--session-ms", &SESSION_MS.to_string()]);
     PeerMember::spawn(name, command)
+}
+
+/// Waits until `members` split `all`; panics with their output (the peers' own account of the
+/// group) after [`PATIENCE`].
+async fn wait_split(
+    what: &str,
+    all: &BTreeSet<TopicPartition>,
+    members: &[&PeerMember],
+) -> Vec<Share> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let shares: Vec<Share> = members.iter().map(|m| Share::from(*m)).collect();
+        if is_split(&shares, all) {
+            return shares;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let outputs: Vec<String> = members
+                .iter()
+                .map(|m| format!("--- {} ---\n{}", m.name, m.view().output.join("\n")))
+                .collect();
+            panic!(
+                "{what}: the group never split {all:?}; last shares: {shares:#?}\n{}",
+                outputs.join("\n")
+            );
+        }
+        tokio::time::sleep(LOOK_EVERY).await;
+    }
 }
 
 /// The last `CONSUMED <n>` a peer printed (0 before any).
@@ -121,10 +149,7 @@ async fn split_commit_and_take_over(
     let all = partitions(topic, PARTITIONS);
     let a = spawn("a");
     let b = spawn("b");
-    let split = wait_for_split(&format!("{group}: two members"), &all, || {
-        vec![Share::from(&a), Share::from(&b)]
-    })
-    .await;
+    let split = wait_split(&format!("{group}: two members"), &all, &[&a, &b]).await;
     assert_ne!(split[0].member_id, split[1].member_id, "{split:#?}");
 
     produce.await;
@@ -157,7 +182,7 @@ async fn split_commit_and_take_over(
 
     // One leaves: the other takes every partition in the next generation.
     a.close().await;
-    wait_for_split(&format!("{group}: b alone"), &all, || vec![Share::from(&b)]).await;
+    wait_split(&format!("{group}: b alone"), &all, &[&b]).await;
     b.close().await;
     assert_eq!(committed(cluster, group, topic).await, ends, "{group}");
 }

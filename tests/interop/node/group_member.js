@@ -12,6 +12,9 @@
 
 const { Kafka, logLevel } = require('kafkajs');
 
+// The longest fetch long-poll (see maxWaitTimeInMs below).
+const MAX_FETCH_WAIT_MS = 500;
+
 function parseArgs(argv) {
   const args = { topics: [], sessionMs: 6000 };
   for (let i = 0; i < argv.length; i += 2) {
@@ -41,9 +44,10 @@ async function main() {
     groupId: args.group,
     sessionTimeout: args.sessionMs,
     heartbeatInterval: heartbeatMs,
-    // kafkajs heartbeats only between fetches: a long-poll longer than the session (its default
-    // is 5 s) gets the member expelled whenever there is nothing to read.
-    maxWaitTimeInMs: heartbeatMs,
+    // kafkajs heartbeats (and so learns of rebalances) only between fetches: a long-poll
+    // longer than the session (its default is 5 s) gets the member expelled whenever there is
+    // nothing to read, and a long one delays every rebalance.
+    maxWaitTimeInMs: Math.min(heartbeatMs, MAX_FETCH_WAIT_MS),
     // kafkajs waits this long for more members before the first assignment; the broker under
     // test has no initial delay, so none is added here.
     rebalanceTimeout: 30000,

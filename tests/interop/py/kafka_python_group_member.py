@@ -12,6 +12,7 @@ Usage: kafka_python_group_member.py --bootstrap B --group G --topic T [--session
 
 import argparse
 import json
+import logging
 import sys
 import threading
 
@@ -29,6 +30,8 @@ def main() -> int:
     ap.add_argument("--topic", action="append", required=True)
     ap.add_argument("--session-ms", type=int, default=6000)
     args = ap.parse_args()
+    # kafka-python's warnings (failed heartbeats, rejoins) on stderr, for a failing test's report.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
     consumer = KafkaConsumer(
         bootstrap_servers=args.bootstrap,
