@@ -7,6 +7,7 @@ mod apache_peer;
 mod broker;
 mod cli;
 mod client;
+mod docs;
 mod golden;
 mod interop;
 mod interop_java;
