@@ -176,7 +176,7 @@ async fn damage_to_a_sealed_segment_is_never_served() {
     assert_eq!(code, KAFKA_STORAGE_ERROR, "corrupt batch fetched");
     assert!(records.is_empty(), "corrupt bytes served");
     assert!(
-        server.log_text().contains("is corrupt"),
+        server.log_says("is corrupt").await,
         "no log line for the refused read:\n{}",
         server.log_tail()
     );

@@ -20,6 +20,8 @@ const LOOPBACK_PREFIX: &str = "127.0.0.1:";
 const LOG_TAIL_LINES: usize = 40;
 /// How long a SIGTERM'd server gets to shut down cleanly.
 const CLEAN_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+const LOG_WAIT: Duration = Duration::from_secs(10);
+const LOG_POLL: Duration = Duration::from_millis(20);
 
 pub type Lines = Arc<Mutex<Vec<String>>>;
 
@@ -156,6 +158,21 @@ impl ServerProcess {
 
     pub fn log_text(&self) -> String {
         text_of(&self.log)
+    }
+
+    /// Whether the server's log says `needle` within `LOG_WAIT`: its output is read by a
+    /// separate task, so a line written just before a response may not be here yet.
+    pub async fn log_says(&self, needle: &str) -> bool {
+        let deadline = tokio::time::Instant::now() + LOG_WAIT;
+        loop {
+            if self.log_text().contains(needle) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(LOG_POLL).await;
+        }
     }
 
     pub fn log_tail(&self) -> String {
