@@ -11,10 +11,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::config::BrokerConfig;
-use super::connection;
 use super::coordinator;
 use super::logging;
 use super::meta::LogDir;
+use super::security::{transport, ListenerSecurity};
 use super::state::Broker;
 use crate::Result;
 
@@ -51,10 +51,27 @@ pub async fn run(
     close(&broker, &log_dir)
 }
 
+/// A bound listener socket and the security its connections get.
+#[derive(Debug)]
+pub struct BoundListener {
+    pub socket: TcpListener,
+    pub security: Arc<ListenerSecurity>,
+}
+
+impl From<TcpListener> for BoundListener {
+    /// A PLAINTEXT listener.
+    fn from(socket: TcpListener) -> Self {
+        BoundListener {
+            socket,
+            security: Arc::new(ListenerSecurity::plaintext()),
+        }
+    }
+}
+
 /// Accepts on every listener of an opened broker until `shutdown` completes, then lets open
 /// connections finish their current request (split from [`run`] so the state can be inspected).
-pub async fn serve(
-    listeners: Vec<TcpListener>,
+pub async fn serve<L: Into<BoundListener>>(
+    listeners: Vec<L>,
     broker: Arc<Broker>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -66,7 +83,11 @@ pub async fn serve(
     ));
     let mut acceptors = JoinSet::new();
     for listener in listeners {
-        acceptors.spawn(accept_loop(listener, broker.clone(), stop_rx.clone()));
+        acceptors.spawn(accept_loop(
+            listener.into(),
+            broker.clone(),
+            stop_rx.clone(),
+        ));
     }
     shutdown.await;
     let _ = stop_tx.send(true);
@@ -77,7 +98,15 @@ pub async fn serve(
     group_timers.abort();
 }
 
-async fn accept_loop(listener: TcpListener, broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: BoundListener,
+    broker: Arc<Broker>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let BoundListener {
+        socket: listener,
+        security,
+    } = listener;
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -85,7 +114,13 @@ async fn accept_loop(listener: TcpListener, broker: Arc<Broker>, mut stop: watch
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(connection::serve(stream, peer, broker.clone(), stop.clone()));
+                    connections.spawn(transport::serve(
+                        stream,
+                        peer,
+                        security.clone(),
+                        broker.clone(),
+                        stop.clone(),
+                    ));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
