@@ -139,7 +139,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn lookup(map: &BTreeMap<&str, &str>) -> impl Fn(&str) -> Option<String> + '_ {
+    fn lookup<'a>(map: &'a BTreeMap<&str, &str>) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| map.get(k).map(|v| v.to_string())
     }
 

@@ -11,3 +11,4 @@ mod golden;
 mod interop;
 mod interop_java;
 mod multi_broker;
+mod security;
