@@ -31,6 +31,8 @@ const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
 const UNSUPPORTED_VERSION: i16 = 35;
 /// The ApiVersions version first tried (v3 introduced flexible encoding and client software info).
 const API_VERSIONS_PREFERRED: i16 = 3;
+/// How rustls words an alert received from the peer.
+const TLS_ALERT: &str = "received fatal alert";
 /// The client software name sent in ApiVersions v3+.
 const CLIENT_SOFTWARE_NAME: &str = "kafkit";
 
@@ -147,7 +149,21 @@ impl Connection {
             next_correlation_id: AtomicI32::new(0),
             versions: HashMap::new(),
         };
-        connection.versions = connection.negotiate().await?;
+        connection.versions = match connection.negotiate().await {
+            Ok(versions) => versions,
+            // In TLS 1.3 the broker checks the client certificate after the client finished its
+            // handshake: a rejection arrives as an alert on the first read. It is final, as a
+            // failed handshake is.
+            Err(ClientError::Disconnected { reason, .. })
+                if security.tls.is_some() && reason.contains(TLS_ALERT) =>
+            {
+                return Err(ClientError::Authentication {
+                    broker: broker.to_string(),
+                    message: format!("SSL handshake failed: {reason}"),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(credentials) = &security.sasl {
             sasl::authenticate(&connection, credentials).await?;
         }
