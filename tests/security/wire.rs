@@ -54,7 +54,9 @@ async fn unauthenticated_clients_get_nothing_on_a_sasl_listener() {
 
         // ApiVersions is served (with the SASL APIs advertised), Metadata still is not.
         let mut client = RawClient::connect(broker.addr(listener)).await;
-        let versions = client.send(ApiVersionsRequest::default(), API_VERSIONS_VERSION).await;
+        let versions = client
+            .send(ApiVersionsRequest::default(), API_VERSIONS_VERSION)
+            .await;
         assert_eq!(versions.error_code, 0);
         for key in [ApiKey::SaslHandshake, ApiKey::SaslAuthenticate] {
             assert!(versions.api_keys.iter().any(|k| k.api_key == key as i16));
