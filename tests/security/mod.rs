@@ -4,5 +4,6 @@
 
 mod fixture;
 mod librdkafka;
+mod server;
 mod tools;
 mod wire;
