@@ -7,7 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::fixture::{client_properties, server_properties, write_properties, Certs, SCRAM_PASSWORD};
+use super::fixture::{
+    client_properties, server_properties, write_properties, Certs, SCRAM_PASSWORD,
+};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_kafka-server-start");
 const TOPICS: &str = env!("CARGO_BIN_EXE_kafka-topics");

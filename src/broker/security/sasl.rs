@@ -42,15 +42,18 @@ enum State {
     /// Waiting for the first token of `mechanism`; `raw` after a v0 handshake.
     Authenticate { mechanism: SaslMechanism, raw: bool },
     /// SCRAM: server-first sent, waiting for client-final.
-    ScramFinal {
-        mechanism: Mechanism,
-        raw: bool,
-        credential: Credential,
-        first: ClientFirst,
-        server: ServerFirst,
-    },
+    ScramFinal(Box<ScramExchange>),
     /// Authenticated as this principal name (or a listener without SASL).
     Complete,
+}
+
+/// A SCRAM exchange between server-first and client-final.
+struct ScramExchange {
+    mechanism: Mechanism,
+    raw: bool,
+    credential: Credential,
+    first: ClientFirst,
+    server: ServerFirst,
 }
 
 /// What the connection loop does with a request.
@@ -92,10 +95,8 @@ impl Gate {
 
     /// Whether the next frame is a raw SASL token (after a v0 SaslHandshake), not a request.
     pub fn expects_raw_token(&self) -> bool {
-        matches!(
-            self.state,
-            State::Authenticate { raw: true, .. } | State::ScramFinal { raw: true, .. }
-        )
+        matches!(self.state, State::Authenticate { raw: true, .. })
+            || matches!(&self.state, State::ScramFinal(exchange) if exchange.raw)
     }
 
     /// Handles a raw token: `Ok(reply)` to send size-prefixed, `Err(reason)` to close (a v0
@@ -230,24 +231,25 @@ impl Gate {
                     let reply = server.to_message().into_bytes();
                     (
                         Ok((reply, None)),
-                        Some(State::ScramFinal {
+                        Some(State::ScramFinal(Box::new(ScramExchange {
                             mechanism,
                             raw,
                             credential,
                             first,
                             server,
-                        }),
+                        }))),
                     )
                 }
                 Err(e) => (Err(e), None),
             },
-            State::ScramFinal {
-                mechanism,
-                credential,
-                first,
-                server,
-                ..
-            } => {
+            State::ScramFinal(exchange) => {
+                let ScramExchange {
+                    mechanism,
+                    credential,
+                    first,
+                    server,
+                    ..
+                } = *exchange;
                 let result = std::str::from_utf8(token)
                     .ok()
                     .and_then(ClientFinal::parse)

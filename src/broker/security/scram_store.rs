@@ -53,12 +53,14 @@ impl ScramStore {
         let mut table = read(&path)?;
         let mut seeded = false;
         for (user, mechanism, password) in seeds {
-            let key = (user.clone(), *mechanism);
-            if !table.contains_key(&key) {
-                table.insert(
-                    key,
-                    Credential::from_password(*mechanism, password, DEFAULT_ITERATIONS),
-                );
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                table.entry((user.clone(), *mechanism))
+            {
+                entry.insert(Credential::from_password(
+                    *mechanism,
+                    password,
+                    DEFAULT_ITERATIONS,
+                ));
                 logging::info(&format!(
                     "Created {} credential for user {user} from the listener's JAAS config",
                     mechanism.name()
