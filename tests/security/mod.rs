@@ -2,6 +2,7 @@
 //! unauthenticated client gets), by our own tools through `--command-config`, and by librdkafka
 //! (confluent-kafka, kcat). Certificates are generated per test (see [`fixture`]).
 
+mod apache;
 mod fixture;
 mod librdkafka;
 mod server;
