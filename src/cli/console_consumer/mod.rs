@@ -163,6 +163,7 @@ fn print_help() {
 /// while parsing (a usage error: message, then the help table); a value of the wrong type or a
 /// repeated single-valued option only fails when the tool reads it, as an uncaught exception.
 fn parse_failure(message: String) -> ExitCode {
+    const MAX_MESSAGES_OPTION: &str = "option max-messages";
     const UNCAUGHT: [(&str, &str); 2] = [
         (
             "Cannot parse argument",
@@ -177,6 +178,17 @@ fn parse_failure(message: String) -> ExitCode {
         .iter()
         .find(|(start, _)| message.starts_with(start))
     {
+        // Apache reads `--max-messages` only when the consume loop starts, inside its
+        // try/finally: the count line comes first, then the error is logged.
+        Some((_, exception)) if message.contains(MAX_MESSAGES_OPTION) => {
+            eprintln!("Processed a total of 0 messages");
+            log::error(
+                log::CONSOLE_CONSUMER,
+                "Unknown error when running consumer: ",
+                Some(&format!("{exception}: {message}")),
+            );
+            ExitCode::from(EXIT_FAILURE)
+        }
         Some((_, exception)) => {
             eprintln!("Exception in thread \"main\" {exception}: {message}");
             ExitCode::from(EXIT_FAILURE)

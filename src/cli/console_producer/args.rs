@@ -250,10 +250,9 @@ pub fn validate(args: &ConsoleProducerArgs) -> Result<Settings, UsageError> {
     validate_bootstrap(bootstrap.as_deref())?;
     if let Some(reader) = &args.line_reader {
         if !DEFAULT_READERS.contains(&reader.as_str()) {
-            return Err(UsageError::plain(format!(
-                "kafkit supports only the default line reader ({}); cannot load {reader}",
-                DEFAULT_READERS[0]
-            )));
+            // What Apache prints for a class it cannot load (ClassNotFoundException's
+            // message): kafkit loads no Java classes, so any other reader is "not found".
+            return Err(UsageError::plain(reader.clone()));
         }
     }
     let input = match args.input.as_deref() {

@@ -56,11 +56,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
                 args::DESCRIPTION,
             ))
         }
-        Parsed::Error(e) => {
-            return common::usage_failure::<ConsoleProducerArgs>(&common::UsageError::with_usage(
-                e.message,
-            ))
-        }
+        Parsed::Error(e) => return parse_failure(e.message),
     };
     let settings = match args::validate(&args) {
         Ok(settings) => settings,
@@ -74,6 +70,20 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
         }
     };
     runtime.block_on(run(args, settings))
+}
+
+/// A parser error the Apache way: jopt-simple rejects unknown options and missing arguments
+/// while parsing (message, then the help table), but a value of the wrong type or a repeated
+/// single-valued option only fails when `ConsoleProducer` reads it, and it prints the message
+/// alone.
+fn parse_failure(message: String) -> ExitCode {
+    const READ_ERRORS: [&str; 2] = ["Cannot parse argument", "Found multiple arguments"];
+    let error = if READ_ERRORS.iter().any(|start| message.starts_with(start)) {
+        common::UsageError::plain(message)
+    } else {
+        common::UsageError::with_usage(message)
+    };
+    common::usage_failure::<ConsoleProducerArgs>(&error)
 }
 
 /// Everything `run` needs that validation produced.
