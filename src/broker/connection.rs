@@ -43,7 +43,7 @@ pub async fn serve<R, W>(
     let max_request = broker.config.socket_request_max_bytes;
     loop {
         let frame = tokio::select! {
-            frame = read_frame(&mut reader, max_request) => frame,
+            frame = read_frame(&mut reader, gate.max_frame(max_request)) => frame,
             _ = stop.changed() => break,
         };
         let frame = match frame {

@@ -139,6 +139,19 @@ async fn sasl_errors_have_kafka_codes_and_messages() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn large_frames_before_authentication_are_refused() {
+    let broker = SecureBroker::start().await;
+    let mut client = RawClient::connect(broker.addr("SASL_PLAINTEXT")).await;
+    // Only the size prefix: Kafka's sasl.server.max.receive.size (512 KiB) is over, so the
+    // broker closes without waiting for the body.
+    let oversized: i32 = 1024 * 1024;
+    tokio::io::AsyncWriteExt::write_all(&mut client.stream, &oversized.to_be_bytes())
+        .await
+        .unwrap();
+    assert_closed(&mut client, "after an oversized unauthenticated frame").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn v0_handshake_takes_raw_tokens() {
     let broker = SecureBroker::start().await;
     let mut client = RawClient::connect(broker.addr("SASL_PLAINTEXT")).await;

@@ -26,6 +26,9 @@ const NONE: i16 = 0;
 const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
 const ILLEGAL_SASL_STATE: i16 = 34;
 const SASL_AUTHENTICATION_FAILED: i16 = 58;
+/// Kafka's `sasl.server.max.receive.size` default: the largest frame an unauthenticated client
+/// may send, so nobody can make the broker buffer `socket.request.max.bytes` without logging in.
+pub const MAX_RECEIVE_BEFORE_AUTHENTICATION: usize = 524_288;
 /// The SaslHandshake version from which tokens travel in SaslAuthenticate requests.
 const KAFKA_FRAMED_HANDSHAKE_VERSION: i16 = 1;
 
@@ -91,6 +94,15 @@ impl Gate {
     /// The user this connection authenticated as (SASL listeners only).
     pub fn principal(&self) -> Option<&str> {
         self.principal.as_deref()
+    }
+
+    /// The largest frame to accept next: `socket_request_max_bytes` once authenticated (or on a
+    /// listener without SASL), Kafka's SASL receive limit before.
+    pub fn max_frame(&self, socket_request_max_bytes: usize) -> usize {
+        match self.state {
+            State::Complete => socket_request_max_bytes,
+            _ => socket_request_max_bytes.min(MAX_RECEIVE_BEFORE_AUTHENTICATION),
+        }
     }
 
     /// Whether the next frame is a raw SASL token (after a v0 SaslHandshake), not a request.
