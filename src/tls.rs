@@ -1,12 +1,13 @@
 //! TLS key and trust material from Kafka's `ssl.keystore.*` / `ssl.truststore.*` settings, for
 //! the broker's listeners and the client alike. Only PEM stores are read (files or inline
-//! values); JKS and PKCS12 stores are refused with a message naming the key. Owns reading and
+//! values, keys optionally encrypted with `ssl.key.password`); JKS and PKCS12 stores are refused
+//! with a message naming the key. Owns reading and
 //! checking the material; building rustls configurations and opening sockets belongs to the
 //! callers.
 
 use rustls::RootCertStore;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// Kafka's default store type (`ssl.keystore.type`, `ssl.truststore.type`).
 const DEFAULT_STORE_TYPE: &str = "JKS";
@@ -81,20 +82,49 @@ pub fn key_store(get: Lookup<'_>) -> Result<Option<KeyStore>, String> {
             )
         }
     };
-    if String::from_utf8_lossy(&pem).contains(ENCRYPTED_KEY_LABEL) {
-        return Err(format!(
-            "The private key in {source} is encrypted (ssl.key.password): kafkit reads unencrypted PEM keys only (decrypt it with `openssl pkcs8 -topk8 -nocrypt`)"
-        ));
-    }
     let chain = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("Invalid certificate chain in {source}: {e}"))?;
     if chain.is_empty() {
         return Err(format!("No certificate found in {source}"));
     }
-    let key = PrivateKeyDer::from_pem_slice(&pem)
-        .map_err(|e| format!("No usable private key in {source}: {e}"))?;
+    let text = String::from_utf8_lossy(&pem);
+    let key = match encrypted_key_block(&text) {
+        Some(block) => {
+            let password = get("ssl.key.password").ok_or_else(|| {
+                format!("The private key in {source} is encrypted: set ssl.key.password")
+            })?;
+            decrypt_key(block, &password).map_err(|e| {
+                format!("Cannot decrypt the private key in {source} with ssl.key.password: {e}")
+            })?
+        }
+        None => PrivateKeyDer::from_pem_slice(&pem)
+            .map_err(|e| format!("No usable private key in {source}: {e}"))?,
+    };
     Ok(Some(KeyStore { chain, key }))
+}
+
+/// The `ENCRYPTED PRIVATE KEY` PEM block of a key store, if it has one.
+fn encrypted_key_block(text: &str) -> Option<&str> {
+    let begin = format!("-----BEGIN {ENCRYPTED_KEY_LABEL}-----");
+    let end = format!("-----END {ENCRYPTED_KEY_LABEL}-----");
+    let start = text.find(&begin)?;
+    let stop = text[start..].find(&end)? + start + end.len();
+    Some(&text[start..stop])
+}
+
+/// Decrypts an encrypted PKCS#8 key (PBES2, as `openssl pkcs8 -topk8` and Java's tools write
+/// them), as Kafka does with `ssl.key.password`.
+fn decrypt_key(block: &str, password: &str) -> Result<PrivateKeyDer<'static>, String> {
+    use pkcs8::der::Decode;
+    // PEM to DER first: the DER decoder reads nested structures the PEM reader cannot.
+    let (_label, der) = pkcs8::der::pem::decode_vec(block.as_bytes()).map_err(|e| e.to_string())?;
+    let encrypted =
+        pkcs8::EncryptedPrivateKeyInfoOwned::from_der(&der).map_err(|e| e.to_string())?;
+    let document = encrypted.decrypt(password).map_err(|e| e.to_string())?;
+    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        document.as_bytes().to_vec(),
+    )))
 }
 
 /// The trust store, if one is configured.
@@ -170,17 +200,44 @@ mod tests {
     }
 
     #[test]
-    fn encrypted_keys_and_missing_files_are_clear_errors() {
-        let map = BTreeMap::from([
-            ("ssl.keystore.type", "PEM"),
-            (
-                "ssl.keystore.certificate.chain",
-                "-----BEGIN CERTIFICATE-----",
-            ),
-            ("ssl.keystore.key", "-----BEGIN ENCRYPTED PRIVATE KEY-----"),
-        ]);
-        let err = key_store(&lookup(&map)).unwrap_err();
-        assert!(err.contains("encrypted (ssl.key.password)"), "{err}");
+    fn encrypted_keys_need_and_use_ssl_key_password() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let info = pkcs8::PrivateKeyInfoRef::try_from(key.serialized_der()).unwrap();
+        let params = pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
+            2048, &[7; 16], [9; 16],
+        )
+        .unwrap();
+        let encrypted = info.encrypt_with_params(params, "key-secret").unwrap();
+        let encrypted_pem = encrypted
+            .to_pem(ENCRYPTED_KEY_LABEL, pkcs8::LineEnding::LF)
+            .unwrap();
+        let chain = cert.pem();
+        let with = |password: Option<&str>| {
+            let mut map = BTreeMap::from([
+                ("ssl.keystore.type", "PEM"),
+                ("ssl.keystore.certificate.chain", chain.as_str()),
+                ("ssl.keystore.key", encrypted_pem.as_str()),
+            ]);
+            if let Some(password) = password {
+                map.insert("ssl.key.password", password);
+            }
+            let store = key_store(&lookup(&map));
+            store
+        };
+        let store = with(Some("key-secret")).unwrap().unwrap();
+        assert_eq!(store.key.secret_der(), key.serialized_der());
+        let err = with(None).unwrap_err();
+        assert!(err.ends_with("is encrypted: set ssl.key.password"), "{err}");
+        let err = with(Some("wrong")).unwrap_err();
+        assert!(err.contains("Cannot decrypt the private key"), "{err}");
+    }
+
+    #[test]
+    fn missing_files_are_clear_errors() {
         let map = BTreeMap::from([
             ("ssl.truststore.type", "pem"),
             ("ssl.truststore.location", "/nonexistent/ca.pem"),
