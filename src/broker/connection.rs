@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
 use tokio::sync::watch;
 
 use super::handlers::{self, Outcome, RequestContext};
+use super::limits;
 use super::logging;
 use super::security::sasl::{Gate, Intercept};
 use super::state::Broker;
@@ -41,10 +42,20 @@ pub async fn serve<R, W>(
     let mut reader = BufReader::with_capacity(IO_BUFFER_BYTES, read_half);
     let mut writer = BufWriter::with_capacity(IO_BUFFER_BYTES, write_half);
     let max_request = broker.config.socket_request_max_bytes;
+    let idle = broker.config.limits.idle_timeout;
     loop {
         let frame = tokio::select! {
-            frame = read_frame(&mut reader, gate.max_frame(max_request)) => frame,
+            frame = limits::unless_idle(idle, read_frame(&mut reader, gate.max_frame(max_request))) => frame,
             _ = stop.changed() => break,
+        };
+        let frame = match frame {
+            None => {
+                logging::info(&format!(
+                    "Closing connection from {peer}: idle for connections.max.idle.ms"
+                ));
+                break;
+            }
+            Some(frame) => frame,
         };
         let frame = match frame {
             Ok(Some(frame)) => frame,

@@ -8,6 +8,7 @@
 //!   sees protocol structs except raw record batches.
 //! - [`config`] parses `server.properties`; [`topic_config`] knows topic-level configs.
 //! - [`security`] is listener security: TLS (rustls), SASL (PLAIN, SCRAM) and SCRAM credentials.
+//! - [`limits`] counts connections against `max.connections*` and times out idle ones.
 //!
 //! Depends on `protocol` only, never on `client`.
 
@@ -15,6 +16,7 @@ pub mod config;
 pub mod connection;
 pub mod coordinator;
 pub mod handlers;
+pub mod limits;
 pub mod log;
 pub mod logging;
 pub mod meta;

@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use super::config::BrokerConfig;
 use super::coordinator;
+use super::limits::ConnectionQuotas;
 use super::logging;
 use super::meta::LogDir;
 use super::security::{transport, ListenerSecurity};
@@ -82,10 +83,13 @@ pub async fn serve<L: Into<BoundListener>>(
         stop_rx.clone(),
     ));
     let mut acceptors = JoinSet::new();
+    // One count across all listeners, as Kafka's `max.connections` is broker-wide.
+    let quotas = Arc::new(ConnectionQuotas::new(broker.config.limits));
     for listener in listeners {
         acceptors.spawn(accept_loop(
             listener.into(),
             broker.clone(),
+            quotas.clone(),
             stop_rx.clone(),
         ));
     }
@@ -101,6 +105,7 @@ pub async fn serve<L: Into<BoundListener>>(
 async fn accept_loop(
     listener: BoundListener,
     broker: Arc<Broker>,
+    quotas: Arc<ConnectionQuotas>,
     mut stop: watch::Receiver<bool>,
 ) {
     let BoundListener {
@@ -109,18 +114,32 @@ async fn accept_loop(
     } = listener;
     let mut connections = JoinSet::new();
     loop {
+        // While `max.connections` are open no slot is free and nothing is accepted: new
+        // connections wait in the listen backlog, as with Kafka's acceptor.
+        let accept = async { (quotas.slot().await, listener.accept().await) };
         tokio::select! {
             _ = stop.changed() => break,
-            accepted = listener.accept() => match accepted {
+            (slot, accepted) = accept => match accepted {
                 Ok((stream, peer)) => {
+                    let permit = match quotas.admit(slot, peer.ip()) {
+                        Ok(permit) => permit,
+                        Err(reason) => {
+                            logging::info(&format!("Closing connection from {peer}: {reason}"));
+                            continue;
+                        }
+                    };
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(transport::serve(
+                    let serve = transport::serve(
                         stream,
                         peer,
                         security.clone(),
                         broker.clone(),
                         stop.clone(),
-                    ));
+                    );
+                    connections.spawn(async move {
+                        serve.await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.

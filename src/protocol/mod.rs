@@ -28,3 +28,6 @@ pub mod topic;
 pub mod versions;
 
 pub use kafka_protocol;
+
+#[cfg(test)]
+mod fuzz_tests;

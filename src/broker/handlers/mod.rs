@@ -15,6 +15,8 @@ mod describe_topic_partitions;
 mod describe_user_scram_credentials;
 mod fetch;
 mod find_coordinator;
+#[cfg(test)]
+mod fuzz_tests;
 mod group_support;
 mod heartbeat;
 mod incremental_alter_configs;

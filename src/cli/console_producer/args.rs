@@ -163,16 +163,27 @@ pub struct ConsoleProducerArgs {
     )]
     pub producer_config: Option<String>,
     /// kafkit extension: the input format: `text` (Apache's line reader, default) or `json` (the JSON-lines envelope written by kafka-console-consumer --output json).
-    #[arg(long, value_name = "String: text|json", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: text|json",
+        allow_hyphen_values = true,
+        help_heading = common::EXTENSION_HEADING
+    )]
     pub input: Option<String>,
     /// Words that are not options are ignored, as Apache's tool does.
     #[arg(hide = true)]
     pub ignored: Vec<String>,
 }
 
+/// The clap command: what the binary parses and prints in its help table, and what the
+/// completions and man page are generated from.
+pub fn command() -> clap::Command {
+    ConsoleProducerArgs::command()
+}
+
 /// The help table.
 pub fn help() -> String {
-    common::jopt_help(&ConsoleProducerArgs::command())
+    common::jopt_help(&command())
 }
 
 fn deprecated(old: &str, new: &str) {
@@ -384,7 +395,10 @@ mod tests {
     use std::ffi::OsString;
 
     fn parse(argv: &[&str]) -> ConsoleProducerArgs {
-        match common::parse::<ConsoleProducerArgs>(argv.iter().map(OsString::from).collect()) {
+        match common::parse::<ConsoleProducerArgs>(
+            command(),
+            argv.iter().map(OsString::from).collect(),
+        ) {
             common::Parsed::Run(args) => args,
             other => panic!("{other:?}"),
         }

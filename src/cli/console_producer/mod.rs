@@ -40,7 +40,7 @@ pub struct Counters {
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
     let no_args = argv.is_empty();
-    let args = match common::parse::<ConsoleProducerArgs>(argv) {
+    let args = match common::parse::<ConsoleProducerArgs>(args::command(), argv) {
         Parsed::Run(args) if !no_args => args,
         Parsed::Help => {
             eprintln!("{}", args::DESCRIPTION);
@@ -52,15 +52,16 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Parsed::Run(_) => {
-            return common::usage_failure::<ConsoleProducerArgs>(&common::UsageError::with_usage(
-                args::DESCRIPTION,
-            ))
+            return common::usage_failure_of(
+                &args::command(),
+                &common::UsageError::with_usage(args::DESCRIPTION),
+            )
         }
         Parsed::Error(e) => return parse_failure(e.message),
     };
     let settings = match args::validate(&args) {
         Ok(settings) => settings,
-        Err(e) => return common::usage_failure::<ConsoleProducerArgs>(&e),
+        Err(e) => return common::usage_failure_of(&args::command(), &e),
     };
     let runtime = match common::runtime() {
         Ok(rt) => rt,
@@ -83,7 +84,7 @@ fn parse_failure(message: String) -> ExitCode {
     } else {
         common::UsageError::with_usage(message)
     };
-    common::usage_failure::<ConsoleProducerArgs>(&error)
+    common::usage_failure_of(&args::command(), &error)
 }
 
 /// Everything `run` needs that validation produced.
