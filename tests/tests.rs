@@ -12,3 +12,5 @@ mod golden;
 mod interop;
 mod interop_java;
 mod multi_broker;
+mod reliability;
+mod security;

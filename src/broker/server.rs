@@ -11,10 +11,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::config::BrokerConfig;
-use super::connection;
 use super::coordinator;
+use super::limits::ConnectionQuotas;
 use super::logging;
 use super::meta::LogDir;
+use super::security::{transport, ListenerSecurity};
 use super::state::Broker;
 use crate::Result;
 
@@ -51,10 +52,27 @@ pub async fn run(
     close(&broker, &log_dir)
 }
 
+/// A bound listener socket and the security its connections get.
+#[derive(Debug)]
+pub struct BoundListener {
+    pub socket: TcpListener,
+    pub security: Arc<ListenerSecurity>,
+}
+
+impl From<TcpListener> for BoundListener {
+    /// A PLAINTEXT listener.
+    fn from(socket: TcpListener) -> Self {
+        BoundListener {
+            socket,
+            security: Arc::new(ListenerSecurity::plaintext()),
+        }
+    }
+}
+
 /// Accepts on every listener of an opened broker until `shutdown` completes, then lets open
 /// connections finish their current request (split from [`run`] so the state can be inspected).
-pub async fn serve(
-    listeners: Vec<TcpListener>,
+pub async fn serve<L: Into<BoundListener>>(
+    listeners: Vec<L>,
     broker: Arc<Broker>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -65,8 +83,15 @@ pub async fn serve(
         stop_rx.clone(),
     ));
     let mut acceptors = JoinSet::new();
+    // One count across all listeners, as Kafka's `max.connections` is broker-wide.
+    let quotas = Arc::new(ConnectionQuotas::new(broker.config.limits));
     for listener in listeners {
-        acceptors.spawn(accept_loop(listener, broker.clone(), stop_rx.clone()));
+        acceptors.spawn(accept_loop(
+            listener.into(),
+            broker.clone(),
+            quotas.clone(),
+            stop_rx.clone(),
+        ));
     }
     shutdown.await;
     let _ = stop_tx.send(true);
@@ -77,15 +102,44 @@ pub async fn serve(
     group_timers.abort();
 }
 
-async fn accept_loop(listener: TcpListener, broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: BoundListener,
+    broker: Arc<Broker>,
+    quotas: Arc<ConnectionQuotas>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let BoundListener {
+        socket: listener,
+        security,
+    } = listener;
     let mut connections = JoinSet::new();
     loop {
+        // While `max.connections` are open no slot is free and nothing is accepted: new
+        // connections wait in the listen backlog, as with Kafka's acceptor.
+        let accept = async { (quotas.slot().await, listener.accept().await) };
         tokio::select! {
             _ = stop.changed() => break,
-            accepted = listener.accept() => match accepted {
+            (slot, accepted) = accept => match accepted {
                 Ok((stream, peer)) => {
+                    let permit = match quotas.admit(slot, peer.ip()) {
+                        Ok(permit) => permit,
+                        Err(reason) => {
+                            logging::info(&format!("Closing connection from {peer}: {reason}"));
+                            continue;
+                        }
+                    };
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(connection::serve(stream, peer, broker.clone(), stop.clone()));
+                    let serve = transport::serve(
+                        stream,
+                        peer,
+                        security.clone(),
+                        broker.clone(),
+                        stop.clone(),
+                    );
+                    connections.spawn(async move {
+                        serve.await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.

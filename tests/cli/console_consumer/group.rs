@@ -9,6 +9,20 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_resumes_where_the_previous_run_stopped() {
+    resumes_where_the_previous_run_stopped(&[]).await;
+}
+
+/// The same with the cooperative-sticky assignor, named as Java users name it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cooperative_sticky_group_resumes_where_the_previous_run_stopped() {
+    resumes_where_the_previous_run_stopped(&[
+        "--consumer-property",
+        "partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+    ])
+    .await;
+}
+
+async fn resumes_where_the_previous_run_stopped(extra: &[&str]) {
     let broker = TestBroker::start().await;
     let mut client = broker.connect().await;
     create_topic(&mut client, "grouped", 2).await;
@@ -22,7 +36,7 @@ async fn a_group_resumes_where_the_previous_run_stopped() {
         )
         .await;
     }
-    let args = [
+    let mut args = vec![
         "--topic",
         "grouped",
         "--group",
@@ -31,24 +45,23 @@ async fn a_group_resumes_where_the_previous_run_stopped() {
         "--max-messages",
         "6",
     ];
+    args.extend(extra);
     let first = consume(&broker, &args).await;
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let first_lines: Vec<String> = text(&first.stdout).lines().map(str::to_string).collect();
     assert_eq!(first_lines.len(), 6);
 
     // The group committed exactly what was printed: the rest comes out on the next run.
-    let second = consume(
-        &broker,
-        &[
-            "--topic",
-            "grouped",
-            "--group",
-            "printers",
-            "--timeout-ms",
-            "5000",
-        ],
-    )
-    .await;
+    let mut args = vec![
+        "--topic",
+        "grouped",
+        "--group",
+        "printers",
+        "--timeout-ms",
+        "5000",
+    ];
+    args.extend(extra);
+    let second = consume(&broker, &args).await;
     let second_lines: Vec<String> = text(&second.stdout).lines().map(str::to_string).collect();
     assert_eq!(second_lines.len(), 4, "{}", text(&second.stderr));
     let mut all: Vec<String> = first_lines.into_iter().chain(second_lines).collect();
