@@ -84,9 +84,17 @@ for round in $(seq "$STARTS"); do
     done
 done
 
+for broker in kafkit apache; do # STARTS=0 skips the start-up rounds
+    [ -n "${PIDS[$broker]:-}" ] || { launch "$broker"; IDLE_RSS[$broker]=0; }
+done
+
 # --- ingest and fetch (both brokers up) --------------------------------------------------------
-declare -A KCAT_P JAVA_P KCAT_C
+declare -A KCAT_P JAVA_P KCAT_C CPU_KCAT_P CPU_JAVA_P CPU_KCAT_C
 now() { date +%s.%N; }
+# CPU seconds (user + system) the broker process has used so far: the broker's own cost of a
+# load, which the load average on a shared machine disturbs far less than the wall time.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$(pid_of "$1")/stat"; }
+add() { python3 -c "print(${1:-0} + $3 - $2)"; }
 for round in $(seq "$ROUNDS"); do
     if [ $((round % 2)) = 1 ]; then order="kafkit apache"; else order="apache kafkit"; fi
     for broker in $order; do
@@ -95,23 +103,32 @@ for round in $(seq "$ROUNDS"); do
             "$BIN/kafka-topics" --bootstrap-server "$bootstrap" --create --topic "$topic" \
                 --partitions 1 >/dev/null
         done
+        c0=$(cpu "$broker")
         start=$(now)
         "$KCAT" -P -b "$bootstrap" -t "kcat-$round" -X acks=all <"$WORK/input.txt"
         end=$(now)
+        c1=$(cpu "$broker")
+        CPU_KCAT_P[$broker]=$(add "${CPU_KCAT_P[$broker]:-}" "$c0" "$c1")
         KCAT_P[$broker]="${KCAT_P[$broker]:-} $(python3 -c "print($RECORDS / ($end - $start))")"
 
+        c0=$(cpu "$broker")
         java_rate=$(java -cp "$APACHE_CP" org.apache.kafka.tools.ProducerPerformance \
             --topic "java-$round" --num-records "$RECORDS" --record-size "$RECORD_BYTES" \
             --throughput -1 --command-property "bootstrap.servers=$bootstrap" acks=all 2>/dev/null |
             tail -1 | sed -n 's/^[0-9]* records sent, \([0-9.]*\) records\/sec.*/\1/p')
+        c1=$(cpu "$broker")
+        CPU_JAVA_P[$broker]=$(add "${CPU_JAVA_P[$broker]:-}" "$c0" "$c1")
         [ -n "$java_rate" ] || { echo "$broker: ProducerPerformance printed no rate" >&2; exit 1; }
         JAVA_P[$broker]="${JAVA_P[$broker]:-} $java_rate"
         last=$("$KCAT" -C -b "$bootstrap" -t "java-$round" -o -1 -e -q -f '%o\n')
         [ "$last" = $((RECORDS - 1)) ] || { echo "$broker: java topic ends at $last" >&2; exit 1; }
 
+        c0=$(cpu "$broker")
         start=$(now)
         got=$("$KCAT" -C -b "$bootstrap" -t "kcat-$round" -o beginning -e -q | wc -l)
         end=$(now)
+        c1=$(cpu "$broker")
+        CPU_KCAT_C[$broker]=$(add "${CPU_KCAT_C[$broker]:-}" "$c0" "$c1")
         [ "$got" = "$RECORDS" ] || { echo "$broker: fetched $got of $RECORDS records" >&2; exit 1; }
         KCAT_C[$broker]="${KCAT_C[$broker]:-} $(python3 -c "print($RECORDS / ($end - $start))")"
         echo "$broker round $round: kcat -P $(echo "${KCAT_P[$broker]}" | awk '{print $NF}') rec/s, java $java_rate rec/s, kcat -C $(echo "${KCAT_C[$broker]}" | awk '{print $NF}') rec/s" >&2
@@ -124,14 +141,16 @@ for broker in kafkit apache; do
 done
 
 python3 - "$RECORDS" "$DATA_MB" "$LOOPBACK_MBS" "$DISK_BUFFERED_MBS" "$DISK_SYNC_MBS" \
-    "${STARTUPS[kafkit]}" "${STARTUPS[apache]}" "${IDLE_RSS[kafkit]}" "${IDLE_RSS[apache]}" \
+    "${STARTUPS[kafkit]:-}" "${STARTUPS[apache]:-}" "${IDLE_RSS[kafkit]}" "${IDLE_RSS[apache]}" \
     "${LOAD_RSS[kafkit]}" "${LOAD_RSS[apache]}" "${KCAT_P[kafkit]}" "${KCAT_P[apache]}" \
-    "${JAVA_P[kafkit]}" "${JAVA_P[apache]}" "${KCAT_C[kafkit]}" "${KCAT_C[apache]}" "$TOPICS" <<'PY'
+    "${JAVA_P[kafkit]}" "${JAVA_P[apache]}" "${KCAT_C[kafkit]}" "${KCAT_C[apache]}" "$TOPICS" "$ROUNDS" \
+    "${CPU_KCAT_P[kafkit]} ${CPU_JAVA_P[kafkit]} ${CPU_KCAT_C[kafkit]}" \
+    "${CPU_KCAT_P[apache]} ${CPU_JAVA_P[apache]} ${CPU_KCAT_C[apache]}" <<'PY'
 import statistics, sys
 a = sys.argv[1:]
 records, mb = int(a[0]), float(a[1])
 loop, disk, disk_sync = a[2], a[3], a[4]
-med = lambda s: statistics.median(float(x) for x in s.split())
+med = lambda s: statistics.median(float(x) for x in s.split()) if s.split() else float("nan")
 start_k, start_a = med(a[5]), med(a[6])
 idle_k, idle_a, load_k, load_a = (int(x) / 1024 for x in a[7:11])
 rows = [
@@ -139,14 +158,16 @@ rows = [
     ("broker ingest, Java producer", med(a[13]), med(a[14])),
     ("broker fetch, kcat -C (librdkafka)", med(a[15]), med(a[16])),
 ]
-topics = a[17]
+topics, rounds = a[17], int(a[18])
+cpu_k = [float(x) / rounds for x in a[19].split()]
+cpu_a = [float(x) / rounds for x in a[20].split()]
 print(f"records: {records} x {mb * 1e6 / records:.0f} B ({mb} MB), acks=all, 1 partition; "
       f"loopback {loop} MB/s, disk {disk} MB/s buffered / {disk_sync} MB/s fdatasync")
-print("| figure | kafkit | Apache Kafka 4.4 | ratio |")
-print("|---|---|---|---|")
-for name, ours, theirs in rows:
+print("| figure | kafkit | Apache Kafka 4.4 | ratio | broker CPU s per run: kafkit / Apache |")
+print("|---|---|---|---|---|")
+for (name, ours, theirs), ck, ca in zip(rows, cpu_k, cpu_a):
     print(f"| {name} | {ours:,.0f} rec/s, {ours * mb / records:.0f} MB/s | {theirs:,.0f} rec/s, "
-          f"{theirs * mb / records:.0f} MB/s | {ours / theirs:.2f}x |")
+          f"{theirs * mb / records:.0f} MB/s | {ours / theirs:.2f}x | {ck:.2f} / {ca:.2f} |")
 print(f"| broker start-up, {topics} topics x 3 partitions (median) | {start_k * 1000:.0f} ms | "
       f"{start_a * 1000:.0f} ms | {start_a / start_k:.0f}x faster |")
 print(f"| broker RSS idle | {idle_k:.1f} MB | {idle_a:.0f} MB | |")
