@@ -8,7 +8,7 @@
   tools.py time ROUNDS NAME=CMD...          run each shell CMD ROUNDS times, alternating the
                                             order each round; print one line per NAME:
                                             "NAME median_s best_s peak_rss_kb" (peak RSS of
-                                            the process tree, from wait4's rusage)
+                                            the command, from GNU time: apt-get install time)
   tools.py rss PID                          print "VmRSS_kb VmHWM_kb" of PID
   tools.py loopback MB                      loopback TCP bandwidth (MB/s), one sender thread
   tools.py input LINES WIDTH                LINES distinct lines of WIDTH bytes (+ newline)
@@ -19,6 +19,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -79,14 +80,20 @@ def wait(port, timeout):
         time.sleep(PROBE_INTERVAL_S * 10)
 
 
+# GNU time reports the peak RSS of the command alone; wait4's own figure would include the
+# pages of this Python process the child inherited before its exec.
+GNU_TIME = "/usr/bin/time"
+
+
 def run_once(cmd):
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, shell=True, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.monotonic() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"command failed ({status}): {cmd}")
-    return elapsed, usage.ru_maxrss
+    with tempfile.NamedTemporaryFile("r") as report:
+        argv = [GNU_TIME, "-f", "%M", "-o", report.name, "sh", "-c", cmd]
+        start = time.monotonic()
+        status = subprocess.call(argv, stdout=subprocess.DEVNULL)
+        elapsed = time.monotonic() - start
+        if status != 0:
+            sys.exit(f"command failed ({status}): {cmd}")
+        return elapsed, int(report.read().split()[-1])
 
 
 def time_commands(rounds, specs):
