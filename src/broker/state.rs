@@ -575,7 +575,9 @@ fn open_partitions(
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    vec![Err(Error::Config("a partition loader panicked".to_string()))]
+                    vec![Err(Error::Config(
+                        "a partition loader panicked".to_string(),
+                    ))]
                 })
             })
             .collect()
@@ -585,7 +587,9 @@ fn open_partitions(
     for i in 0..jobs.len() {
         let next = shares[i % threads].next();
         partitions.push(next.unwrap_or_else(|| {
-            Err(Error::Config("a partition loader stopped early".to_string()))
+            Err(Error::Config(
+                "a partition loader stopped early".to_string(),
+            ))
         })?);
     }
     Ok(partitions)
