@@ -11,6 +11,8 @@
 //! - [`cli`]: one module per command-line tool; argument definitions and `run` entry points.
 //!
 //! The binaries in `bins/` only parse arguments, build a runtime and call into [`cli`].
+//! `completions/` and `man/` are generated from the tools' clap commands by [`cli::docs`] and
+//! checked by a test.
 
 pub mod broker;
 pub mod cli;

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 pub use listeners::{parse_endpoint, parse_listeners, Listener};
 
+use super::limits::ConnectionLimits;
 use super::log::{LogConfig, TimestampType};
 use crate::{Error, Result};
 use values::{invalid, Values};
@@ -64,6 +65,9 @@ pub const HONOURED: &[&str] = &[
     "log.index.interval.bytes",
     "log.index.size.max.bytes",
     "socket.request.max.bytes",
+    "max.connections",
+    "max.connections.per.ip",
+    "connections.max.idle.ms",
     "message.max.bytes",
     "log.message.timestamp.type",
     "log.message.timestamp.before.max.ms",
@@ -105,6 +109,8 @@ pub struct BrokerConfig {
     pub log_retention_check_interval_ms: u64,
     /// `socket.request.max.bytes`.
     pub socket_request_max_bytes: usize,
+    /// `max.connections`, `max.connections.per.ip`, `connections.max.idle.ms`.
+    pub limits: ConnectionLimits,
     /// `group.initial.rebalance.delay.ms`.
     pub group_initial_rebalance_delay_ms: u64,
     /// `group.min.session.timeout.ms` and `group.max.session.timeout.ms`: the session timeouts
@@ -147,6 +153,7 @@ impl BrokerConfig {
             log: LogConfig::default(),
             log_retention_check_interval_ms: 300_000,
             socket_request_max_bytes: 104_857_600,
+            limits: ConnectionLimits::default(),
             group_initial_rebalance_delay_ms: 3000,
             group_min_session_timeout_ms: 6000,
             group_max_session_timeout_ms: 1_800_000,
@@ -197,6 +204,7 @@ impl BrokerConfig {
         if let Some(n) = v.int("socket.request.max.bytes", 1)? {
             config.socket_request_max_bytes = usize::try_from(n).unwrap_or(usize::MAX);
         }
+        connection_limits(v, &mut config.limits)?;
         if let Some(ms) = v.int("group.initial.rebalance.delay.ms", 0)? {
             config.group_initial_rebalance_delay_ms = non_negative(i64::from(ms));
         }
@@ -232,6 +240,20 @@ impl BrokerConfig {
             l.port = port;
         }
     }
+}
+
+/// The connection limits (see [`super::limits`]), with Kafka's lower bounds.
+fn connection_limits(v: Values<'_>, limits: &mut ConnectionLimits) -> Result<()> {
+    if let Some(n) = v.int("max.connections", 0)? {
+        limits.max_connections = usize::try_from(n).unwrap_or(0);
+    }
+    if let Some(n) = v.int("max.connections.per.ip", 0)? {
+        limits.max_connections_per_ip = usize::try_from(n).unwrap_or(0);
+    }
+    if let Some(ms) = v.long("connections.max.idle.ms", i64::MIN)? {
+        limits.idle_timeout = super::limits::idle_timeout(ms);
+    }
+    Ok(())
 }
 
 /// The group coordinator's settings, with Kafka's lower bounds.

@@ -13,6 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use super::handlers::{self, Outcome, RequestContext};
+use super::limits;
 use super::logging;
 use super::state::Broker;
 use crate::protocol::frame::{read_frame, write_frame};
@@ -38,10 +39,20 @@ pub async fn serve(
     let mut reader = BufReader::with_capacity(IO_BUFFER_BYTES, read_half);
     let mut writer = BufWriter::with_capacity(IO_BUFFER_BYTES, write_half);
     let max_request = broker.config.socket_request_max_bytes;
+    let idle = broker.config.limits.idle_timeout;
     loop {
         let frame = tokio::select! {
-            frame = read_frame(&mut reader, max_request) => frame,
+            frame = limits::unless_idle(idle, read_frame(&mut reader, max_request)) => frame,
             _ = stop.changed() => break,
+        };
+        let frame = match frame {
+            None => {
+                logging::info(&format!(
+                    "Closing connection from {peer}: idle for connections.max.idle.ms"
+                ));
+                break;
+            }
+            Some(frame) => frame,
         };
         let frame = match frame {
             Ok(Some(frame)) => frame,

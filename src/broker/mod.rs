@@ -7,6 +7,7 @@
 //! - [`state`] is the topic registry and partition logs; [`log`] is the on-disk storage and never
 //!   sees protocol structs except raw record batches.
 //! - [`config`] parses `server.properties`; [`topic_config`] knows topic-level configs.
+//! - [`limits`] counts connections against `max.connections*` and times out idle ones.
 //!
 //! Depends on `protocol` only, never on `client`.
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod connection;
 pub mod coordinator;
 pub mod handlers;
+pub mod limits;
 pub mod log;
 pub mod logging;
 pub mod meta;

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use super::config::BrokerConfig;
 use super::connection;
 use super::coordinator;
+use super::limits::ConnectionQuotas;
 use super::logging;
 use super::meta::LogDir;
 use super::state::Broker;
@@ -65,8 +66,15 @@ pub async fn serve(
         stop_rx.clone(),
     ));
     let mut acceptors = JoinSet::new();
+    // One count across all listeners, as Kafka's `max.connections` is broker-wide.
+    let quotas = Arc::new(ConnectionQuotas::new(broker.config.limits));
     for listener in listeners {
-        acceptors.spawn(accept_loop(listener, broker.clone(), stop_rx.clone()));
+        acceptors.spawn(accept_loop(
+            listener,
+            broker.clone(),
+            quotas.clone(),
+            stop_rx.clone(),
+        ));
     }
     shutdown.await;
     let _ = stop_tx.send(true);
@@ -77,15 +85,34 @@ pub async fn serve(
     group_timers.abort();
 }
 
-async fn accept_loop(listener: TcpListener, broker: Arc<Broker>, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    broker: Arc<Broker>,
+    quotas: Arc<ConnectionQuotas>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
+        // While `max.connections` are open no slot is free and nothing is accepted: new
+        // connections wait in the listen backlog, as with Kafka's acceptor.
+        let accept = async { (quotas.slot().await, listener.accept().await) };
         tokio::select! {
             _ = stop.changed() => break,
-            accepted = listener.accept() => match accepted {
+            (slot, accepted) = accept => match accepted {
                 Ok((stream, peer)) => {
+                    let permit = match quotas.admit(slot, peer.ip()) {
+                        Ok(permit) => permit,
+                        Err(reason) => {
+                            logging::info(&format!("Closing connection from {peer}: {reason}"));
+                            continue;
+                        }
+                    };
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(connection::serve(stream, peer, broker.clone(), stop.clone()));
+                    let serve = connection::serve(stream, peer, broker.clone(), stop.clone());
+                    connections.spawn(async move {
+                        serve.await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.

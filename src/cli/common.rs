@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Command, CommandFactory};
+use clap::Command;
 
 use crate::client::ClientConfig;
 
@@ -51,9 +51,9 @@ pub enum Parsed<T> {
     Error(UsageError),
 }
 
-/// Parses `argv` (without the program name) the way jopt-simple would, into clap's `T`.
-pub fn parse<T: clap::Parser>(argv: Vec<OsString>) -> Parsed<T> {
-    let command = T::command();
+/// Parses `argv` (without the program name) the way jopt-simple would, with the tool's
+/// `command()` (the one the docs are generated from), into clap's `T`.
+pub fn parse<T: clap::FromArgMatches>(command: Command, argv: Vec<OsString>) -> Parsed<T> {
     let argv = normalize(&command, argv);
     if argv.iter().any(|a| a == "--help") {
         return Parsed::Help;
@@ -188,13 +188,8 @@ pub fn jopt_help(command: &Command) -> String {
     super::jopt_help::help(command)
 }
 
-/// Prints a usage error the jopt way (message, then the help table, on stderr) and returns the
-/// failure exit code.
-pub fn usage_failure<T: CommandFactory>(error: &UsageError) -> ExitCode {
-    usage_failure_of(&T::command(), error)
-}
-
-/// [`usage_failure`] for a command whose help texts were adjusted at run time.
+/// Prints a usage error the jopt way (message, then the help table of the tool's `command()`, on
+/// stderr) and returns the failure exit code.
 pub fn usage_failure_of(command: &Command, error: &UsageError) -> ExitCode {
     eprintln!("{}", error.message);
     if error.show_usage {

@@ -172,15 +172,21 @@ impl ConsumerGroupsArgs {
     }
 }
 
+/// The clap command: what the binary parses and prints in its help table, and what the
+/// completions and man page are generated from.
+pub fn command() -> clap::Command {
+    <ConsumerGroupsArgs as clap::CommandFactory>::command()
+}
+
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
-    let command = <ConsumerGroupsArgs as clap::CommandFactory>::command();
+    let command = command();
     if argv.is_empty() {
         eprintln!("{DESCRIPTION}");
         eprint!("{}", common::jopt_help(&command));
         return ExitCode::from(EXIT_FAILURE);
     }
-    let args = match common::parse::<ConsumerGroupsArgs>(argv) {
+    let args = match common::parse::<ConsumerGroupsArgs>(command.clone(), argv) {
         Parsed::Run(args) => args,
         Parsed::Help => {
             eprintln!("{DESCRIPTION}");
@@ -191,10 +197,10 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             println!("{}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Parsed::Error(e) => return common::usage_failure::<ConsumerGroupsArgs>(&e),
+        Parsed::Error(e) => return common::usage_failure_of(&command, &e),
     };
     if let Err(e) = validate(&args) {
-        return common::usage_failure::<ConsumerGroupsArgs>(&e);
+        return common::usage_failure_of(&command, &e);
     }
     if let Some(regex) = &args.validate_regex {
         return validate_regex(regex);
@@ -421,7 +427,7 @@ impl Output {
             }
             Err(Failure::Usage(message)) => {
                 let _ = self.out.flush();
-                common::usage_failure::<ConsumerGroupsArgs>(&UsageError::with_usage(message))
+                common::usage_failure_of(&command(), &UsageError::with_usage(message))
             }
         }
     }

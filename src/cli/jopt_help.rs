@@ -10,6 +10,11 @@ use clap::Command;
 /// table (which stays Apache's, byte for byte) and documented in the README and man pages.
 pub const EXTENSION_HEADING: &str = "kafkit extensions";
 
+/// The help table's text for `--help` (Kafka's `CommandDefaultOptions`).
+pub const HELP_DESCRIPTION: &str = "Print usage information.";
+/// The help table's text for `--version` (Kafka's `CommandDefaultOptions`).
+pub const VERSION_DESCRIPTION: &str = "Display Kafka version.";
+
 /// `BuiltinHelpFormatter`'s overall row width.
 const OVERALL_WIDTH: usize = 80;
 /// Spaces between the option column and the description column.
@@ -46,15 +51,11 @@ pub fn help(command: &Command) -> String {
             Some((long.to_string(), left, description))
         })
         .collect();
-    rows.push((
-        "help".into(),
-        "--help".into(),
-        "Print usage information.".into(),
-    ));
+    rows.push(("help".into(), "--help".into(), HELP_DESCRIPTION.into()));
     rows.push((
         "version".into(),
         "--version".into(),
-        "Display Kafka version.".into(),
+        VERSION_DESCRIPTION.into(),
     ));
     // A TreeSet ordered by the first option name (Java String order: UTF-16 units).
     rows.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));

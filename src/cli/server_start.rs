@@ -13,7 +13,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-use clap::Parser;
+use clap::{FromArgMatches, Parser};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
@@ -59,16 +59,26 @@ pub struct Args {
     pub detached: bool,
 }
 
+/// The clap command: what [`parse_args`] parses, and what the completions and man page are
+/// generated from.
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Parses the command line, accepting Apache's `-daemon`; exits on `--help`, `--version` and
 /// usage errors as clap does.
 pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Args {
-    Args::parse_from(args.into_iter().map(|arg| {
+    let args = args.into_iter().map(|arg| {
         if arg == APACHE_DAEMON_FLAG {
             OsString::from("--daemon")
         } else {
             arg
         }
-    }))
+    });
+    command()
+        .try_get_matches_from(args)
+        .and_then(|matches| Args::from_arg_matches(&matches))
+        .unwrap_or_else(|e| e.exit())
 }
 
 /// `property=value`; a bare `property` (or `property=`) sets an empty value, as Kafka's

@@ -24,3 +24,6 @@ pub mod topic;
 pub mod versions;
 
 pub use kafka_protocol;
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -216,11 +216,13 @@ async fn usage_errors_and_help() {
         let out = run(args.iter().map(|s| s.to_string()).collect(), vec![]).await;
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(text(&out.stdout), "", "{args:?}");
-        assert_eq!(
-            text(&out.stderr),
-            format!("{message}{}", usage_tail()),
-            "{args:?}"
-        );
+        // A value that jopt only converts when ConsoleProducer reads it: no help table.
+        let usage = if message.starts_with("Cannot parse argument") {
+            String::new()
+        } else {
+            usage_tail()
+        };
+        assert_eq!(text(&out.stderr), format!("{message}{usage}"), "{args:?}");
     }
 }
 

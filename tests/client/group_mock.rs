@@ -1,11 +1,11 @@
-//! Our group client against librdkafka's 3-broker mock cluster (`../shared/tools/mock-cluster.py`):
+//! Our group client against librdkafka's 3-broker mock cluster (`multi_broker/mock_cluster.py`):
 //! a cluster nobody here wrote, where partition leaders are spread over the brokers and the
 //! group coordinator is one of them, so joins, commits and offset fetches must be routed to the
 //! coordinator and not to a leader. Skipped without confluent-kafka (`KAFKIT_REQUIRE_INTEROP=1`
 //! fails instead).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -21,12 +21,11 @@ use tokio::process::{Child, Command};
 use super::support::{cluster, member_config, partitions, wait_for_split, RunningMember, Share};
 use crate::interop::peers;
 
-/// Where the mock cluster's launcher is (beside the repository, as the issue tracker names it);
-/// `KAFKIT_MOCK_CLUSTER` overrides it.
-const MOCK_SCRIPT_ENV: &str = "KAFKIT_MOCK_CLUSTER";
+/// The mock cluster's launcher, kept in the repository (beside the multi-broker tests that use it
+/// too) so a clean clone anywhere finds it.
 const MOCK_SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/tools/mock-cluster.py"
+    "/tests/multi_broker/mock_cluster.py"
 );
 const MOCK_BROKERS: &str = "3";
 /// The mock serves this long at most; the test ends it earlier.
@@ -37,28 +36,6 @@ const STARTUP: Duration = Duration::from_secs(60);
 const SESSION_MS: u64 = 3000;
 /// Group ids tried until one's coordinator is not the leader of every partition.
 const GROUP_CANDIDATES: usize = 32;
-
-/// The mock's launcher, or `None` (skip, with a note) when it is missing and interop is not
-/// required.
-fn mock_script(test: &str) -> Option<PathBuf> {
-    let script = std::env::var_os(MOCK_SCRIPT_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(MOCK_SCRIPT));
-    if script.is_file() {
-        return Some(script);
-    }
-    if std::env::var(peers::REQUIRE_ENV).is_ok_and(|v| v == "1") {
-        panic!(
-            "{test}: the mock cluster launcher {} is missing",
-            script.display()
-        );
-    }
-    eprintln!(
-        "SKIPPED {test}: {} not found (set {MOCK_SCRIPT_ENV})",
-        script.display()
-    );
-    None
-}
 
 /// The running mock and its bootstrap servers.
 async fn start_mock(python: &Path, script: &Path) -> (Child, String) {
@@ -87,10 +64,7 @@ async fn our_members_join_commit_and_fetch_on_the_mock_cluster() {
     let Some(python) = peers::python_with("confluent_kafka", test) else {
         return;
     };
-    let Some(script) = mock_script(test) else {
-        return;
-    };
-    let (_mock, bootstrap) = start_mock(&python, &script).await;
+    let (_mock, bootstrap) = start_mock(&python, Path::new(MOCK_SCRIPT)).await;
     let cluster = cluster(&bootstrap);
     let topic = "mock-orders";
 

@@ -281,18 +281,37 @@ pub fn assert_same_output(
 /// empty line Kafka's tools print after `Utils.stackTrace(e)`. Everything else stays.
 pub fn strip_java_stack_traces(text: &str) -> String {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let is_frame = |line: &str| line.starts_with("\tat ") || line.starts_with("\t... ");
+    // Jackson's exception messages go on with a location line before the frames.
+    let message_end = |from: usize| {
+        let mut end = from;
+        while lines
+            .get(end)
+            .is_some_and(|l| l.starts_with(" at [Source: "))
+        {
+            end += 1;
+        }
+        end
+    };
     let mut kept = String::with_capacity(text.len());
     let mut i = 0;
     while i < lines.len() {
-        let is_frame = |line: &str| line.starts_with("\tat ") || line.starts_with("\t... ");
-        if names_throwable(lines[i]) && lines.get(i + 1).is_some_and(|l| is_frame(l)) {
-            i += 1;
-            while i < lines.len()
-                && (is_frame(lines[i])
-                    || (lines[i].starts_with("Caused by: ")
-                        && lines.get(i + 1).is_some_and(|l| is_frame(l))))
-            {
-                i += 1;
+        let frames_from = message_end(i + 1);
+        if names_throwable(lines[i]) && lines.get(frames_from).is_some_and(|l| is_frame(l)) {
+            i = frames_from;
+            loop {
+                if lines.get(i).is_some_and(|l| is_frame(l)) {
+                    i += 1;
+                    continue;
+                }
+                let cause_frames = message_end(i + 1);
+                if lines.get(i).is_some_and(|l| l.starts_with("Caused by: "))
+                    && lines.get(cause_frames).is_some_and(|l| is_frame(l))
+                {
+                    i = cause_frames;
+                    continue;
+                }
+                break;
             }
             if lines
                 .get(i)
@@ -308,7 +327,6 @@ pub fn strip_java_stack_traces(text: &str) -> String {
     kept
 }
 
-/// True for `pkg.Name: message` / `pkg.Name` where `pkg.Name` looks like a Java Throwable class.
 fn names_throwable(line: &str) -> bool {
     let line = line.trim_end_matches(['\n', '\r']);
     let class = line.split_once(": ").map_or(line, |(class, _)| class);

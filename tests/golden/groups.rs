@@ -362,6 +362,41 @@ async fn read_only_views(golden: &Golden<'_>) {
     for (args, exit) in cases {
         golden.same(args, *exit).await;
     }
+    malformed_plans(golden).await;
+}
+
+/// `--from-file` plans with bad lines: Jackson's messages (and its lenient defaults) for one
+/// and for two groups. Apache exits 0 after an error line; ours exits 1.
+async fn malformed_plans(golden: &Golden<'_>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plans = [
+        ("t,x,1\n", false),
+        ("@orders,0\n", false),
+        ("\"@orders,0,1\n", false),
+        ("@orders,0,1\n\n@orders,1,1\n", false),
+        ("@orders,0,1\n@orders,x,1\n", false),
+        ("@g,@orders,0,1,2\n", true),
+        ("@g,@orders,99999999999,1\n", true),
+        ("@g,@orders,0,1.5\n", true),
+    ];
+    for (index, (plan, two_groups)) in plans.iter().enumerate() {
+        let path = dir.path().join(format!("plan-{index}.csv"));
+        std::fs::write(&path, plan.replace('@', &golden.prefix)).expect("write plan");
+        let path = path.to_string_lossy().to_string();
+        let mut args = vec!["--reset-offsets", "--group", "@g"];
+        if *two_groups {
+            args.extend(["--group", "@h"]);
+        }
+        args.extend(["--dry-run", "--from-file", &path]);
+        let theirs = golden.theirs(&args).await;
+        // Any error line (also "No reset plan for group") makes ours exit 1.
+        let exit = if theirs.stdout.contains("Error: ") {
+            Exit::FailureOurs1
+        } else {
+            Exit::Same
+        };
+        compare(&theirs, &golden.ours(&args).await, exit);
+    }
 }
 
 /// A mutating command: Apache's run, then the starting offsets of `groups` put back, then ours;

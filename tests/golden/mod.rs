@@ -6,6 +6,7 @@
 //! Skipped (with a note) unless Apache Kafka is prepared; `KAFKIT_REQUIRE_INTEROP=1` fails
 //! instead.
 
+mod console_producer;
 mod groups;
 mod runner;
 mod topics;

@@ -1,6 +1,6 @@
-//! Finding and running the third-party peers (kcat, confluent-kafka, kafka-python) with bounded
-//! time. Owns peer discovery, the require-or-skip rule and the `RESULT` protocol of the Python
-//! scripts; it knows nothing about any scenario.
+//! Finding and running the third-party peers (kcat, confluent-kafka, kafka-python, kafkajs) with
+//! bounded time. Owns peer discovery, the require-or-skip rule and the `RESULT` protocol of the
+//! Python scripts; it knows nothing about any scenario.
 
 use std::ffi::OsStr;
 use std::io::Write as _;
@@ -18,6 +18,11 @@ pub const REQUIRE_ENV: &str = "KAFKIT_REQUIRE_INTEROP";
 pub const KCAT_ENV: &str = "KAFKIT_KCAT";
 /// Overrides the Python interpreter (default: the repo's `.venv/bin/python`, then `python3`).
 pub const PYTHON_ENV: &str = "KAFKIT_PYTHON";
+/// Overrides the Node.js binary (default: `node` on PATH).
+pub const NODE_ENV: &str = "KAFKIT_NODE";
+/// The Node.js peers' directory: `package.json`, its lock, the scripts, and `node_modules`
+/// (installed there by `scripts/install-peers` with `npm ci`).
+pub const NODE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/node");
 /// How long one peer invocation may run before the test fails as stuck. Generous: two cores are
 /// shared by parallel tests, and a stuck peer is what this bounds, not speed.
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(300);
@@ -86,6 +91,34 @@ pub fn python_with(module: &str, test: &str) -> Option<PathBuf> {
             .is_ok_and(|status| status.success())
     });
     require(&format!("python module {module}"), usable, test)
+}
+
+/// A Node.js binary that can load `package` from [`NODE_DIR`], or `None` (skip).
+pub fn node_with(package: &str, test: &str) -> Option<PathBuf> {
+    let node = match std::env::var_os(NODE_ENV) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => on_path("node"),
+    };
+    let usable = node.filter(|node| {
+        std::process::Command::new(node)
+            .args(["-e", &format!("require.resolve('{package}')")])
+            .current_dir(NODE_DIR)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    });
+    require(&format!("node package {package}"), usable, test)
+}
+
+/// A command running `script` from [`NODE_DIR`] with `node` (in that directory, so the
+/// scripts find their `node_modules`).
+pub fn node_command(node: &Path, script: &str) -> Command {
+    let mut command = Command::new(node);
+    command
+        .arg(Path::new(NODE_DIR).join(script))
+        .current_dir(NODE_DIR);
+    command
 }
 
 /// What a finished peer process left behind.

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use kafkit::client::admin::OffsetSpec;
 use kafkit::client::{ClientConfig, Cluster};
+use kafkit::protocol::murmur2::partition_for_key;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -143,4 +144,116 @@ async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
     ])
     .await;
     assert_eq!(matched.stdout, format!("{}\n", topics[0]), "{matched}");
+}
+
+/// Runs one of our tools with `args`, feeding `input` to its stdin.
+async fn tool(
+    binary: &str,
+    args: &[&str],
+    input: Option<&[u8]>,
+) -> crate::common::golden::ToolOutput {
+    let mut command = std::process::Command::new(binary);
+    command.args(args);
+    crate::common::golden::run_captured(command, input.map(<[u8]>::to_vec)).await
+}
+
+/// `kafka-console-producer` and `kafka-console-consumer` on the mock cluster: keyed records
+/// to a topic whose partition leaders are on different brokers land where murmur2 puts them
+/// (each Produce sent to its partition's leader), and the consumer reads them all back from
+/// every leader, without a group and with one.
+#[tokio::test(flavor = "multi_thread")]
+async fn console_tools_on_librdkafka_s_mock_cluster() {
+    const PRODUCER: &str = env!("CARGO_BIN_EXE_kafka-console-producer");
+    const CONSUMER: &str = env!("CARGO_BIN_EXE_kafka-console-consumer");
+    const RECORDS: usize = 40;
+    let Some(kcat) = peers::kcat(TEST) else {
+        return;
+    };
+    let Some(python) = peers::python_with("confluent_kafka", TEST) else {
+        return;
+    };
+    let mock = MockCluster::start(&python).await;
+    let topic = unique("console");
+    // kcat creates the topic (the mock has no CreateTopics): one keyless record in partition 0.
+    produce(&kcat, &mock.bootstrap, &topic, 0, 1).await;
+    let client = Cluster::new(ClientConfig::new(&mock.bootstrap)).expect("client");
+    let leaders = wait_for_leaders(&client, &topic, AUTO_PARTITIONS as usize, |_| true).await;
+    let leading: BTreeSet<i32> = leaders.values().copied().collect();
+    assert!(
+        leading.len() > 1,
+        "every partition led by one broker: {leaders:?}"
+    );
+
+    let input: String = (0..RECORDS)
+        .map(|i| format!("key-{i}\tvalue {i}\n"))
+        .collect();
+    let produced = tool(
+        PRODUCER,
+        &[
+            "--bootstrap-server",
+            &mock.bootstrap,
+            "--topic",
+            &topic,
+            "--reader-property",
+            "parse.key=true",
+        ],
+        Some(input.as_bytes()),
+    )
+    .await;
+    produced.assert_success();
+
+    // What must come back: kcat's record in partition 0 at offset 0, and each keyed record in
+    // its murmur2 partition, in input order there.
+    let mut expected: BTreeSet<String> = BTreeSet::new();
+    expected.insert("Partition:0\tnull\trecord-0".to_string());
+    for i in 0..RECORDS {
+        let key = format!("key-{i}");
+        let partition = partition_for_key(key.as_bytes(), AUTO_PARTITIONS);
+        expected.insert(format!("Partition:{partition}\t{key}\tvalue {i}"));
+    }
+    let total = (RECORDS + 1).to_string();
+    for group in [None, Some(unique("console-group"))] {
+        let mut args = vec![
+            "--bootstrap-server",
+            &mock.bootstrap,
+            "--topic",
+            &topic,
+            "--from-beginning",
+            "--max-messages",
+            &total,
+            "--timeout-ms",
+            "30000",
+            "--formatter-property",
+            "print.partition=true",
+            "--formatter-property",
+            "print.key=true",
+        ];
+        if let Some(group) = &group {
+            args.extend(["--group", group.as_str()]);
+        }
+        let consumed = tool(CONSUMER, &args, None).await;
+        consumed.assert_success();
+        assert!(
+            consumed
+                .stderr
+                .ends_with(&format!("Processed a total of {total} messages\n")),
+            "{consumed}"
+        );
+        let lines: Vec<&str> = consumed.stdout.lines().collect();
+        let seen: BTreeSet<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert_eq!(seen, expected, "group {group:?}:\n{consumed}");
+        assert_eq!(lines.len(), RECORDS + 1, "{consumed}");
+        // Within a partition, the input order.
+        for partition in 0..AUTO_PARTITIONS {
+            let prefix = format!("Partition:{partition}\tkey-");
+            let order: Vec<usize> = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix(&prefix))
+                .filter_map(|rest| rest.split('\t').next()?.parse().ok())
+                .collect();
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(order, sorted, "partition {partition}:\n{consumed}");
+        }
+    }
 }

@@ -7,11 +7,10 @@
 use kafka_protocol::messages::alter_configs_request::AlterConfigsResource;
 use kafka_protocol::messages::alter_configs_response::AlterConfigsResourceResponse;
 use kafka_protocol::messages::{AlterConfigsRequest, AlterConfigsResponse};
-use kafka_protocol::protocol::StrBytes;
 
 use super::describe_configs::resource_type;
 use super::incremental_alter_configs::{
-    alter_broker, alter_topic, check_keys_and_nulls, duplicate_resource_error, duplicate_resources,
+    alter_broker, alter_topic, check_keys_and_nulls, resource_outcomes,
 };
 use super::RequestContext;
 use crate::broker::state::{Broker, TopicError};
@@ -21,31 +20,21 @@ pub async fn handle(
     _ctx: &RequestContext,
     request: AlterConfigsRequest,
 ) -> AlterConfigsResponse {
-    let duplicates = duplicate_resources(
-        request
-            .resources
-            .iter()
-            .map(|r| (r.resource_type, r.resource_name.as_str())),
+    let outcomes = resource_outcomes(
+        &request.resources,
+        |r| (r.resource_type, r.resource_name.as_str()),
+        |r| alter(broker, r, request.validate_only),
     );
     let responses = request
         .resources
         .iter()
-        .zip(duplicates)
-        .map(|(resource, duplicate)| {
-            let outcome = if duplicate {
-                Err(duplicate_resource_error())
-            } else {
-                alter(broker, resource, request.validate_only)
-            };
-            let (code, message) = match outcome {
-                Ok(()) => (0, None),
-                Err(e) => (e.code, e.message),
-            };
+        .zip(outcomes)
+        .map(|(resource, (code, message))| {
             AlterConfigsResourceResponse::default()
                 .with_resource_type(resource.resource_type)
                 .with_resource_name(resource.resource_name.clone())
                 .with_error_code(code)
-                .with_error_message(message.map(StrBytes::from_string))
+                .with_error_message(message)
         })
         .collect();
     AlterConfigsResponse::default().with_responses(responses)

@@ -34,34 +34,49 @@ pub async fn handle(
     _ctx: &RequestContext,
     request: IncrementalAlterConfigsRequest,
 ) -> IncrementalAlterConfigsResponse {
-    let duplicates = duplicate_resources(
-        request
-            .resources
-            .iter()
-            .map(|r| (r.resource_type, r.resource_name.as_str())),
+    let outcomes = resource_outcomes(
+        &request.resources,
+        |r| (r.resource_type, r.resource_name.as_str()),
+        |r| alter(broker, r, request.validate_only),
     );
     let responses = request
         .resources
+        .iter()
+        .zip(outcomes)
+        .map(|(resource, (code, message))| {
+            AlterConfigsResourceResponse::default()
+                .with_resource_type(resource.resource_type)
+                .with_resource_name(resource.resource_name.clone())
+                .with_error_code(code)
+                .with_error_message(message)
+        })
+        .collect();
+    IncrementalAlterConfigsResponse::default().with_responses(responses)
+}
+
+/// The per-resource loop both alter APIs share: every copy of a resource named twice is
+/// refused, the others are altered; each outcome becomes an (error code, message) pair.
+pub(super) fn resource_outcomes<'a, R>(
+    resources: &'a [R],
+    key: impl Fn(&'a R) -> (i8, &'a str),
+    alter: impl Fn(&'a R) -> Result<(), TopicError>,
+) -> Vec<(i16, Option<StrBytes>)> {
+    let duplicates = duplicate_resources(resources.iter().map(&key));
+    resources
         .iter()
         .zip(duplicates)
         .map(|(resource, duplicate)| {
             let outcome = if duplicate {
                 Err(duplicate_resource_error())
             } else {
-                alter(broker, resource, request.validate_only)
+                alter(resource)
             };
-            let (code, message) = match outcome {
+            match outcome {
                 Ok(()) => (0, None),
-                Err(e) => (e.code, e.message),
-            };
-            AlterConfigsResourceResponse::default()
-                .with_resource_type(resource.resource_type)
-                .with_resource_name(resource.resource_name.clone())
-                .with_error_code(code)
-                .with_error_message(message.map(StrBytes::from_string))
+                Err(e) => (e.code, e.message.map(StrBytes::from_string)),
+            }
         })
-        .collect();
-    IncrementalAlterConfigsResponse::default().with_responses(responses)
+        .collect()
 }
 
 fn invalid_request(message: impl Into<String>) -> TopicError {
@@ -69,7 +84,7 @@ fn invalid_request(message: impl Into<String>) -> TopicError {
 }
 
 /// Which resources appear more than once (by type and name); Kafka refuses every copy.
-pub(super) fn duplicate_resources<'a>(keys: impl Iterator<Item = (i8, &'a str)>) -> Vec<bool> {
+fn duplicate_resources<'a>(keys: impl Iterator<Item = (i8, &'a str)>) -> Vec<bool> {
     let keys: Vec<(i8, &str)> = keys.collect();
     let mut counts: HashMap<(i8, &str), usize> = HashMap::new();
     for key in &keys {
@@ -80,7 +95,7 @@ pub(super) fn duplicate_resources<'a>(keys: impl Iterator<Item = (i8, &'a str)>)
         .collect()
 }
 
-pub(super) fn duplicate_resource_error() -> TopicError {
+fn duplicate_resource_error() -> TopicError {
     invalid_request("Each resource must appear at most once.")
 }
 

@@ -13,6 +13,8 @@ mod describe_groups;
 mod describe_topic_partitions;
 mod fetch;
 mod find_coordinator;
+#[cfg(test)]
+mod fuzz_tests;
 mod group_support;
 mod heartbeat;
 mod incremental_alter_configs;

@@ -13,6 +13,8 @@
 //! - `index`: the `.index` / `.timeindex` files.
 //! - `recovery`: opening a partition directory after a clean or unclean shutdown.
 
+#[cfg(test)]
+mod fuzz_tests;
 mod index;
 mod partition;
 mod producer_state;

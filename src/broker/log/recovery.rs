@@ -116,19 +116,40 @@ pub fn load(
             .map_err(|e| io_error(location, "recover", e))?;
         report.truncated_bytes += outcome.truncated_bytes;
         report.indexes_rebuilt += outcome.indexes_rebuilt;
-        segments.push(segment);
-        if outcome.truncated_bytes > 0 {
-            logging::warn(&format!(
-                "Truncated {} byte(s) of torn or corrupt data from segment {base} of {}",
-                outcome.truncated_bytes, location.name
+        if outcome.indexes_rebuilt > 0 && outcome.truncated_bytes == 0 {
+            logging::info(&format!(
+                "Rebuilt {} index file(s) of {} ({}): they were missing, short or inconsistent",
+                outcome.indexes_rebuilt,
+                segment_file(dir, base, LOG_SUFFIX).display(),
+                location.name
             ));
+        }
+        if outcome.truncated_bytes > 0 {
+            let kept_end = segment.size();
+            logging::warn(&format!(
+                "Dropped {} byte(s) of torn or corrupt data at position {kept_end} of {} ({}): \
+                 offsets from {} on are gone; {} valid byte(s) kept",
+                outcome.truncated_bytes,
+                segment_file(dir, base, LOG_SUFFIX).display(),
+                location.name,
+                segment.next_offset(),
+                kept_end
+            ));
+            segments.push(segment);
             // Nothing after a corrupt batch can be trusted to follow it: Kafka drops it too.
             for &later in &bases[i + 1..] {
-                report.truncated_bytes += remove_segment_files(dir, later)
+                let dropped = remove_segment_files(dir, later)
                     .map_err(|e| io_error(location, "truncate", e))?;
+                logging::warn(&format!(
+                    "Dropped {dropped} byte(s) in {} ({}): it follows corrupt data",
+                    segment_file(dir, later, LOG_SUFFIX).display(),
+                    location.name
+                ));
+                report.truncated_bytes += dropped;
             }
             break;
         }
+        segments.push(segment);
     }
     if segments.is_empty() {
         segments

@@ -144,7 +144,12 @@ pub struct ConsoleConsumerArgs {
     )]
     pub group: Option<String>,
     /// kafkit extension: `text` (the formatter's output, default) or `json` (one JSON object per record: topic, partition, offset, timestamp, timestamp_type, key, value, headers; bytes that are not UTF-8 as {"base64": ...}).
-    #[arg(long, value_name = "String: text|json", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: text|json",
+        allow_hyphen_values = true,
+        help_heading = common::EXTENSION_HEADING
+    )]
     pub output: Option<String>,
     /// Words that are not options are ignored, as Apache's tool does.
     #[arg(hide = true)]
@@ -153,16 +158,14 @@ pub struct ConsoleConsumerArgs {
 
 fn print_help() {
     eprintln!("{DESCRIPTION}");
-    eprint!(
-        "{}",
-        common::jopt_help(&<ConsoleConsumerArgs as clap::CommandFactory>::command())
-    );
+    eprint!("{}", common::jopt_help(&command()));
 }
 
 /// A parser error the Apache way. jopt-simple rejects unknown options and missing arguments
 /// while parsing (a usage error: message, then the help table); a value of the wrong type or a
 /// repeated single-valued option only fails when the tool reads it, as an uncaught exception.
 fn parse_failure(message: String) -> ExitCode {
+    const MAX_MESSAGES_OPTION: &str = "option max-messages";
     const UNCAUGHT: [(&str, &str); 2] = [
         (
             "Cannot parse argument",
@@ -177,20 +180,37 @@ fn parse_failure(message: String) -> ExitCode {
         .iter()
         .find(|(start, _)| message.starts_with(start))
     {
+        // Apache reads `--max-messages` only when the consume loop starts, inside its
+        // try/finally: the count line comes first, then the error is logged.
+        Some((_, exception)) if message.contains(MAX_MESSAGES_OPTION) => {
+            eprintln!("Processed a total of 0 messages");
+            log::error(
+                log::CONSOLE_CONSUMER,
+                "Unknown error when running consumer: ",
+                Some(&format!("{exception}: {message}")),
+            );
+            ExitCode::from(EXIT_FAILURE)
+        }
         Some((_, exception)) => {
             eprintln!("Exception in thread \"main\" {exception}: {message}");
             ExitCode::from(EXIT_FAILURE)
         }
-        None => common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(message)),
+        None => common::usage_failure_of(&command(), &UsageError::with_usage(message)),
     }
+}
+
+/// The clap command: what the binary parses and prints in its help table, and what the
+/// completions and man page are generated from.
+pub fn command() -> clap::Command {
+    <ConsoleConsumerArgs as clap::CommandFactory>::command()
 }
 
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
     if argv.is_empty() {
-        return common::usage_failure::<ConsoleConsumerArgs>(&UsageError::with_usage(DESCRIPTION));
+        return common::usage_failure_of(&command(), &UsageError::with_usage(DESCRIPTION));
     }
-    let args = match common::parse::<ConsoleConsumerArgs>(argv) {
+    let args = match common::parse::<ConsoleConsumerArgs>(command(), argv) {
         Parsed::Run(args) => args,
         Parsed::Help => {
             print_help();
@@ -205,7 +225,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
     };
     let settings = match options::Settings::from_args(args) {
         Ok(settings) => settings,
-        Err(e) => return common::usage_failure::<ConsoleConsumerArgs>(&e),
+        Err(e) => return common::usage_failure_of(&command(), &e),
     };
     let runtime = match common::runtime() {
         Ok(rt) => rt,

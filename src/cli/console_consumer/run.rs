@@ -148,22 +148,22 @@ fn positions_of(consumer: &Consumer) -> BTreeMap<(String, i32), OffsetAndMetadat
         .collect()
 }
 
-/// Applies a completed rebalance (eager protocol): fetch exactly the new assignment, each
-/// partition from its committed offset or per `auto.offset.reset`.
+/// Applies a completed rebalance: fetch exactly the new assignment; partitions it kept keep
+/// their positions (cooperative rebalances), new ones start from their committed offset or per
+/// `auto.offset.reset`.
 fn apply_rebalance(consumer: &mut Consumer, rebalance: &Rebalance) {
-    let assigned: Vec<TopicPartition> = rebalance
-        .assigned
-        .iter()
-        .map(|(topic, partition)| TopicPartition::new(topic, *partition))
-        .collect();
-    consumer.assign(assigned.iter().cloned());
-    for tp in &assigned {
-        let key = (tp.topic.to_string(), tp.partition);
-        let start = match rebalance.committed.get(&key) {
+    consumer.assign(
+        rebalance
+            .assigned
+            .iter()
+            .map(|(topic, partition)| TopicPartition::new(topic, *partition)),
+    );
+    for key in &rebalance.added {
+        let start = match rebalance.committed.get(key) {
             Some(Some(committed)) => StartPosition::Offset(committed.offset),
             _ => StartPosition::Reset,
         };
-        consumer.seek(tp, start);
+        consumer.seek(&TopicPartition::new(&key.0, key.1), start);
     }
 }
 

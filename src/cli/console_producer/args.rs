@@ -163,16 +163,27 @@ pub struct ConsoleProducerArgs {
     )]
     pub producer_config: Option<String>,
     /// kafkit extension: the input format: `text` (Apache's line reader, default) or `json` (the JSON-lines envelope written by kafka-console-consumer --output json).
-    #[arg(long, value_name = "String: text|json", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "String: text|json",
+        allow_hyphen_values = true,
+        help_heading = common::EXTENSION_HEADING
+    )]
     pub input: Option<String>,
     /// Words that are not options are ignored, as Apache's tool does.
     #[arg(hide = true)]
     pub ignored: Vec<String>,
 }
 
+/// The clap command: what the binary parses and prints in its help table, and what the
+/// completions and man page are generated from.
+pub fn command() -> clap::Command {
+    ConsoleProducerArgs::command()
+}
+
 /// The help table.
 pub fn help() -> String {
-    common::jopt_help(&ConsoleProducerArgs::command())
+    common::jopt_help(&command())
 }
 
 fn deprecated(old: &str, new: &str) {
@@ -250,10 +261,9 @@ pub fn validate(args: &ConsoleProducerArgs) -> Result<Settings, UsageError> {
     validate_bootstrap(bootstrap.as_deref())?;
     if let Some(reader) = &args.line_reader {
         if !DEFAULT_READERS.contains(&reader.as_str()) {
-            return Err(UsageError::plain(format!(
-                "kafkit supports only the default line reader ({}); cannot load {reader}",
-                DEFAULT_READERS[0]
-            )));
+            // What Apache prints for a class it cannot load (ClassNotFoundException's
+            // message): kafkit loads no Java classes, so any other reader is "not found".
+            return Err(UsageError::plain(reader.clone()));
         }
     }
     let input = match args.input.as_deref() {
@@ -385,7 +395,10 @@ mod tests {
     use std::ffi::OsString;
 
     fn parse(argv: &[&str]) -> ConsoleProducerArgs {
-        match common::parse::<ConsoleProducerArgs>(argv.iter().map(OsString::from).collect()) {
+        match common::parse::<ConsoleProducerArgs>(
+            command(),
+            argv.iter().map(OsString::from).collect(),
+        ) {
             common::Parsed::Run(args) => args,
             other => panic!("{other:?}"),
         }

@@ -40,7 +40,7 @@ pub struct Counters {
 /// Entry point: parse `argv` (without the program name) and run.
 pub fn main(argv: Vec<OsString>) -> ExitCode {
     let no_args = argv.is_empty();
-    let args = match common::parse::<ConsoleProducerArgs>(argv) {
+    let args = match common::parse::<ConsoleProducerArgs>(args::command(), argv) {
         Parsed::Run(args) if !no_args => args,
         Parsed::Help => {
             eprintln!("{}", args::DESCRIPTION);
@@ -52,19 +52,16 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Parsed::Run(_) => {
-            return common::usage_failure::<ConsoleProducerArgs>(&common::UsageError::with_usage(
-                args::DESCRIPTION,
-            ))
+            return common::usage_failure_of(
+                &args::command(),
+                &common::UsageError::with_usage(args::DESCRIPTION),
+            )
         }
-        Parsed::Error(e) => {
-            return common::usage_failure::<ConsoleProducerArgs>(&common::UsageError::with_usage(
-                e.message,
-            ))
-        }
+        Parsed::Error(e) => return parse_failure(e.message),
     };
     let settings = match args::validate(&args) {
         Ok(settings) => settings,
-        Err(e) => return common::usage_failure::<ConsoleProducerArgs>(&e),
+        Err(e) => return common::usage_failure_of(&args::command(), &e),
     };
     let runtime = match common::runtime() {
         Ok(rt) => rt,
@@ -74,6 +71,20 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
         }
     };
     runtime.block_on(run(args, settings))
+}
+
+/// A parser error the Apache way: jopt-simple rejects unknown options and missing arguments
+/// while parsing (message, then the help table), but a value of the wrong type or a repeated
+/// single-valued option only fails when `ConsoleProducer` reads it, and it prints the message
+/// alone.
+fn parse_failure(message: String) -> ExitCode {
+    const READ_ERRORS: [&str; 2] = ["Cannot parse argument", "Found multiple arguments"];
+    let error = if READ_ERRORS.iter().any(|start| message.starts_with(start)) {
+        common::UsageError::plain(message)
+    } else {
+        common::UsageError::with_usage(message)
+    };
+    common::usage_failure_of(&args::command(), &error)
 }
 
 /// Everything `run` needs that validation produced.

@@ -178,7 +178,8 @@ fn config_help() -> String {
     )
 }
 
-/// The clap command with Apache's full help texts (for the jopt help table).
+/// The clap command with Apache's full help texts: what the binary parses and prints in its help
+/// table, and what the completions and man page are generated from.
 pub fn command() -> clap::Command {
     <TopicsArgs as clap::CommandFactory>::command().mut_arg("config", |a| a.help(config_help()))
 }
@@ -188,7 +189,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
     if argv.is_empty() {
         return common::usage_failure_of(&command(), &UsageError::with_usage(NO_ARGS_MESSAGE));
     }
-    let args = match common::parse::<TopicsArgs>(argv) {
+    let args = match common::parse::<TopicsArgs>(command(), argv) {
         Parsed::Run(args) => args,
         Parsed::Help => {
             eprintln!("{DESCRIPTION}");

@@ -1,10 +1,14 @@
-//! The leader-side partition assignors of the classic consumer protocol, written to give exactly
-//! the assignments of Java's `RangeAssignor` and `RoundRobinAssignor` (and so librdkafka's, which
-//! copies them), so a group agrees whoever is leader. Owns the algorithms only: no I/O.
+//! The leader-side partition assignors of the classic consumer protocol: range and round-robin,
+//! written to give exactly the assignments of Java's `RangeAssignor` and `RoundRobinAssignor`
+//! (and so librdkafka's, which copies them), and cooperative-sticky (KIP-429, in [`sticky`]),
+//! which interoperates with Java's `CooperativeStickyAssignor` and librdkafka's
+//! `cooperative-sticky` in one group. Owns the algorithms only: no I/O.
 //!
 //! Not implemented: rack-aware range assignment (Java uses it only when members send
 //! `client.rack` and partitions have replicas on other racks; we send no rack and assign as if no
-//! member had one) and the sticky / cooperative-sticky assignors (not advertised).
+//! member had one) and the eager `sticky` assignor (refused by name).
+
+pub mod sticky;
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,18 +23,17 @@ pub type MemberAssignment = BTreeMap<String, Vec<i32>>;
 pub enum Assignor {
     Range,
     RoundRobin,
+    /// KIP-429: the only assignor here whose rebalances are incremental (cooperative).
+    CooperativeSticky,
 }
 
 /// Java's class names for `partition.assignment.strategy`.
 const RANGE_CLASS: &str = "org.apache.kafka.clients.consumer.RangeAssignor";
 const ROUND_ROBIN_CLASS: &str = "org.apache.kafka.clients.consumer.RoundRobinAssignor";
+const COOPERATIVE_STICKY_CLASS: &str =
+    "org.apache.kafka.clients.consumer.CooperativeStickyAssignor";
 /// Assignors Java and librdkafka know that kafkit does not implement.
-const UNSUPPORTED: &[&str] = &[
-    "sticky",
-    "cooperative-sticky",
-    "org.apache.kafka.clients.consumer.StickyAssignor",
-    "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
-];
+const UNSUPPORTED: &[&str] = &["sticky", "org.apache.kafka.clients.consumer.StickyAssignor"];
 
 impl Assignor {
     /// The protocol name in JoinGroup ("range", "roundrobin").
@@ -38,7 +41,14 @@ impl Assignor {
         match self {
             Assignor::Range => "range",
             Assignor::RoundRobin => "roundrobin",
+            Assignor::CooperativeSticky => "cooperative-sticky",
         }
+    }
+
+    /// Whether rebalances with this assignor are cooperative (revoke only what moves) rather
+    /// than eager (revoke everything first).
+    pub fn is_cooperative(self) -> bool {
+        matches!(self, Assignor::CooperativeSticky)
     }
 
     /// Parses one `partition.assignment.strategy` entry: a protocol name or Java's class name.
@@ -46,8 +56,10 @@ impl Assignor {
         match value.trim() {
             "range" | RANGE_CLASS => Ok(Assignor::Range),
             "roundrobin" | ROUND_ROBIN_CLASS => Ok(Assignor::RoundRobin),
+            "cooperative-sticky" | COOPERATIVE_STICKY_CLASS => Ok(Assignor::CooperativeSticky),
             other if UNSUPPORTED.contains(&other) => Err(ClientError::Config(format!(
-                "partition.assignment.strategy {other} is not supported by kafkit (use range or roundrobin)"
+                "partition.assignment.strategy {other} is not supported by kafkit (use range, \
+                 roundrobin or cooperative-sticky)"
             ))),
             other => Err(ClientError::Config(format!(
                 "Invalid value {other} for configuration partition.assignment.strategy: unknown assignor"
@@ -75,6 +87,7 @@ impl Assignor {
         match name {
             "range" => Some(Assignor::Range),
             "roundrobin" => Some(Assignor::RoundRobin),
+            "cooperative-sticky" => Some(Assignor::CooperativeSticky),
             _ => None,
         }
     }
@@ -87,6 +100,17 @@ impl Assignor {
         partitions_per_topic: &BTreeMap<String, i32>,
         members: &[MemberSubscription],
     ) -> BTreeMap<String, MemberAssignment> {
+        self.assign_owned(partitions_per_topic, members, &BTreeMap::new())
+    }
+
+    /// [`Assignor::assign`] given what each member (by id) said it owned: only
+    /// cooperative-sticky uses it; range and round-robin ignore it, as in Java.
+    pub fn assign_owned(
+        self,
+        partitions_per_topic: &BTreeMap<String, i32>,
+        members: &[MemberSubscription],
+        owned: &BTreeMap<String, sticky::OwnedPartitions>,
+    ) -> BTreeMap<String, MemberAssignment> {
         let mut result: BTreeMap<String, MemberAssignment> = members
             .iter()
             .map(|m| (m.member_id.clone(), MemberAssignment::new()))
@@ -96,6 +120,13 @@ impl Assignor {
         match self {
             Assignor::Range => range(partitions_per_topic, &sorted, &mut result),
             Assignor::RoundRobin => round_robin(partitions_per_topic, &sorted, &mut result),
+            Assignor::CooperativeSticky => {
+                result.extend(sticky::cooperative_sticky(
+                    partitions_per_topic,
+                    &sorted,
+                    owned,
+                ));
+            }
         }
         result
     }

@@ -45,8 +45,8 @@ pub struct GroupConfig {
 }
 
 impl GroupConfig {
-    /// Java's defaults for `group_id`, except that the assignors are `[range]`: Java's default
-    /// `[range, cooperative-sticky]` names an assignor kafkit does not implement.
+    /// Java's defaults for `group_id`, except that the assignors are `[range]` (Java's default is
+    /// `[range, cooperative-sticky]`, whose rebalances are eager anyway since range is).
     pub fn new(group_id: &str) -> GroupConfig {
         GroupConfig {
             group_id: group_id.to_string(),
@@ -82,6 +82,12 @@ impl GroupConfig {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Whether rebalances are cooperative (KIP-429): only when every configured assignor supports
+    /// it, as Java's `ConsumerCoordinator` decides; otherwise eager.
+    pub fn is_cooperative(&self) -> bool {
+        !self.assignors.is_empty() && self.assignors.iter().all(|a| a.is_cooperative())
     }
 
     /// Checks the settings together, as Java's `ConsumerConfig` does.
@@ -203,6 +209,28 @@ mod tests {
         config.set("heartbeat.interval.ms", "10000").unwrap();
         assert!(config.validate().is_err());
         assert!(GroupConfig::new("").validate().is_err());
+    }
+
+    #[test]
+    fn rebalances_are_cooperative_only_when_every_assignor_is() {
+        let mut config = GroupConfig::new("g");
+        assert!(!config.is_cooperative());
+        config
+            .set("partition.assignment.strategy", "cooperative-sticky")
+            .unwrap();
+        assert!(config.is_cooperative());
+        // Java's default list: range is eager, so the group's rebalances are eager.
+        config
+            .set(
+                "partition.assignment.strategy",
+                "range,org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+            )
+            .unwrap();
+        assert_eq!(
+            config.assignors,
+            vec![Assignor::Range, Assignor::CooperativeSticky]
+        );
+        assert!(!config.is_cooperative());
     }
 
     #[test]

@@ -16,10 +16,12 @@ use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{GroupId, JoinGroupRequest, SyncGroupRequest};
 use kafka_protocol::protocol::StrBytes;
 
+use super::assignor::sticky::OwnedPartitions;
 use super::assignor::{Assignor, MemberSubscription};
 use super::config::GroupConfig;
 use super::link::CoordinatorLink;
 use super::state::SharedState;
+use super::TopicPartition;
 use crate::client::error::{ClientError, ClientResult};
 use crate::protocol::consumer_protocol::{Assignment, Subscription as ProtocolSubscription};
 
@@ -53,12 +55,14 @@ pub(super) enum Round {
 }
 
 /// Sends one JoinGroup (and, if that completes, one SyncGroup) for a member subscribed to
-/// `topics`.
+/// `topics` that owns `owned` going in (sent in the subscription, with the generation they
+/// belong to, for the cooperative-sticky leader).
 pub(super) async fn join_round(
     link: &CoordinatorLink,
     config: &GroupConfig,
     state: &SharedState,
     topics: &BTreeSet<String>,
+    owned: &BTreeSet<TopicPartition>,
     reason: &str,
 ) -> ClientResult<Round> {
     let connection = link.connection().await?;
@@ -75,6 +79,13 @@ pub(super) async fn join_round(
     };
     let mut subscription = ProtocolSubscription::new(topics.iter().cloned().collect());
     subscription.generation_id = generation_id;
+    for (topic, partition) in owned {
+        subscription
+            .owned_partitions
+            .entry(topic.clone())
+            .or_default()
+            .push(*partition);
+    }
     let metadata = Bytes::from(subscription.encode());
     let request = JoinGroupRequest::default()
         .with_group_id(group_id(&config.group_id))
@@ -204,30 +215,47 @@ async fn leader_assignments(
     assignor: Assignor,
     members: &[JoinGroupResponseMember],
 ) -> ClientResult<(Vec<SyncGroupRequestAssignment>, BTreeMap<String, i32>)> {
-    let subscriptions: Vec<MemberSubscription> = members
-        .iter()
-        .map(|m| MemberSubscription {
-            member_id: m.member_id.to_string(),
+    let mut subscriptions = Vec::with_capacity(members.len());
+    let mut owned = BTreeMap::new();
+    for m in members {
+        // An unreadable subscription (not a consumer-protocol member) subscribes to nothing
+        // and owns nothing: it gets an empty assignment instead of failing the whole group.
+        let decoded = ProtocolSubscription::decode(&m.metadata).ok();
+        let member_id = m.member_id.to_string();
+        if let Some(sub) = &decoded {
+            owned.insert(
+                member_id.clone(),
+                OwnedPartitions {
+                    generation_id: sub.generation_id,
+                    partitions: sub
+                        .owned_partitions
+                        .iter()
+                        .flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), *p)))
+                        .collect(),
+                },
+            );
+        }
+        subscriptions.push(MemberSubscription {
+            member_id,
             group_instance_id: m.group_instance_id.as_ref().map(|i| i.to_string()),
-            // An unreadable subscription (not a consumer-protocol member) subscribes to
-            // nothing: it gets an empty assignment instead of failing the whole group.
-            topics: ProtocolSubscription::decode(&m.metadata)
+            topics: decoded
                 .map(|sub| sub.topics.into_iter().collect())
                 .unwrap_or_default(),
-        })
-        .collect();
+        });
+    }
     let topics: BTreeSet<String> = subscriptions
         .iter()
         .flat_map(|m| m.topics.iter().cloned())
         .collect();
     let counts = partition_counts(link, &topics).await?;
-    let assigned = assignor.assign(
+    let assigned = assignor.assign_owned(
         &counts
             .iter()
             .filter(|(_, &n)| n > 0)
             .map(|(t, &n)| (t.clone(), n))
             .collect(),
         &subscriptions,
+        &owned,
     );
     let assignments = assigned
         .into_iter()

@@ -35,13 +35,15 @@ use crate::protocol::consumer_protocol::NO_GENERATION;
 /// topic's partitions soon after it is created.
 const MISSING_TOPIC_RECHECK: Duration = Duration::from_secs(1);
 
-/// What changed in a rebalance. The classic protocol with range / round-robin is eager: every
-/// previously owned partition is revoked, then the new assignment is given.
+/// What changed in a rebalance. With range / round-robin the protocol is eager: every
+/// previously owned partition is revoked, then the new assignment is given (`added` =
+/// `assigned`). With cooperative-sticky (KIP-429) only partitions that move are revoked; the
+/// member keeps fetching the rest from its own positions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rebalance {
     pub generation_id: i32,
     pub member_id: String,
-    /// The assignor the group used ("range", "roundrobin").
+    /// The assignor the group used ("range", "roundrobin", "cooperative-sticky").
     pub protocol: String,
     /// Whether this member computed the assignment.
     pub is_leader: bool,
@@ -49,7 +51,9 @@ pub struct Rebalance {
     pub revoked: Vec<TopicPartition>,
     /// The whole new assignment.
     pub assigned: Vec<TopicPartition>,
-    /// Committed offsets of `assigned`; `None` = nothing committed (apply `auto.offset.reset`).
+    /// The partitions of `assigned` this member did not own before: the only ones to seek.
+    pub added: Vec<TopicPartition>,
+    /// Committed offsets of `added`; `None` = nothing committed (apply `auto.offset.reset`).
     pub committed: BTreeMap<TopicPartition, Option<OffsetAndMetadata>>,
 }
 
@@ -65,8 +69,8 @@ pub struct GroupMember {
     assignment: BTreeSet<TopicPartition>,
     /// Revoked partitions not yet reported (a rejoin failed after revoking them).
     unreported_revoked: BTreeSet<TopicPartition>,
-    /// An assignment whose committed offsets could not be fetched yet.
-    pending: Option<Joined>,
+    /// An assignment whose committed offsets could not be fetched yet, and its new partitions.
+    pending: Option<(Joined, Vec<TopicPartition>)>,
     /// The topics of the subscription sent in the last JoinGroup.
     joined_topics: BTreeSet<String>,
     /// Partition counts the leader assigned from (`None` unless leader).
@@ -150,7 +154,8 @@ impl GroupMember {
         self.state.lock().generation_id
     }
 
-    /// The partitions owned now (empty while rejoining, and after a failed rejoin).
+    /// The partitions owned now (with the eager protocol: empty while rejoining and after a
+    /// failed rejoin; a cooperative member keeps what it was not asked to give up).
     pub fn assignment(&self) -> &BTreeSet<TopicPartition> {
         &self.assignment
     }
@@ -299,27 +304,43 @@ impl GroupMember {
             .collect()
     }
 
-    /// Revokes everything (committing it first), joins until a generation is complete, starts
-    /// heartbeating, and fetches the committed offsets of the new assignment.
+    /// Commits the owned positions, revokes what the protocol says (everything when eager; when
+    /// cooperative only partitions of topics no longer subscribed, or everything if the
+    /// generation was lost), joins until a generation is complete, starts heartbeating, and
+    /// fetches the committed offsets of the partitions it gained. A cooperative member that
+    /// must give partitions up revokes them and rejoins at its next `poll` (KIP-429's second
+    /// rebalance), so nobody else fetches them while it still does.
     async fn rejoin(
         &mut self,
         positions: &BTreeMap<TopicPartition, OffsetAndMetadata>,
         reason: &str,
     ) -> ClientResult<Rebalance> {
         self.stop_heartbeat();
+        let cooperative = self.config.is_cooperative();
+        let topics = self.subscribed_topics().await?;
         if !self.assignment.is_empty() {
-            if self.config.enable_auto_commit {
+            let lost = self.generation_id() == NO_GENERATION;
+            if self.config.enable_auto_commit && !lost {
                 let owned = self.owned_positions(positions);
                 if !owned.is_empty() {
-                    // Java commits synchronously before revoking and only logs a failure.
+                    // Java commits synchronously before a rebalance and only logs a failure.
                     let _ = self.commit_offsets(&owned, true).await;
                 }
             }
-            let revoked = std::mem::take(&mut self.assignment);
+            let revoked: BTreeSet<TopicPartition> = if cooperative && !lost {
+                self.assignment
+                    .iter()
+                    .filter(|(t, _)| !topics.contains(t))
+                    .cloned()
+                    .collect()
+            } else {
+                self.assignment.clone()
+            };
+            self.assignment.retain(|tp| !revoked.contains(tp));
             self.unreported_revoked.extend(revoked);
         }
-        let topics = self.subscribed_topics().await?;
-        let joined = self.join_until_done(&topics, reason).await?;
+        let owned = self.assignment.clone();
+        let joined = self.join_until_done(&topics, &owned, reason).await?;
         self.joined_topics = topics;
         self.state.lock().rejoin = None;
         // Java rejoins when the assignment names topics outside the subscription (it changed
@@ -333,7 +354,17 @@ impl GroupMember {
             self.state
                 .request_rejoin("the assignment does not match the subscription");
         }
-        self.assignment = inside.into_iter().collect();
+        let assigned: BTreeSet<TopicPartition> = inside.into_iter().collect();
+        let revoked: Vec<TopicPartition> = owned.difference(&assigned).cloned().collect();
+        let added: Vec<TopicPartition> = assigned.difference(&owned).cloned().collect();
+        if !revoked.is_empty() {
+            // Positions were committed before joining, and nothing was fetched since.
+            self.state.request_rejoin(
+                "partitions were revoked: rejoining to complete the cooperative rebalance",
+            );
+            self.unreported_revoked.extend(revoked);
+        }
+        self.assignment = assigned;
         self.leader_snapshot = joined.leader_snapshot.clone();
         let recheck = self.metadata_recheck();
         self.heartbeat = Some(
@@ -354,15 +385,16 @@ impl GroupMember {
         let now = Instant::now();
         self.next_auto_commit = now + self.config.auto_commit_interval;
         self.next_metadata_check = now + recheck;
-        self.pending = Some(joined);
+        self.pending = Some((joined, added));
         self.deliver_pending().await
     }
 
     /// Fetches the committed offsets of the pending assignment and reports it.
     async fn deliver_pending(&mut self) -> ClientResult<Rebalance> {
-        let Some(joined) = self.pending.as_ref() else {
+        let Some((joined, added)) = self.pending.as_ref() else {
             return Err(ClientError::Other("no rebalance to deliver".to_string()));
         };
+        let added = added.clone();
         let (generation_id, member_id, protocol, is_leader) = (
             joined.generation_id,
             joined.member_id.clone(),
@@ -370,7 +402,7 @@ impl GroupMember {
             joined.is_leader,
         );
         let assigned: Vec<TopicPartition> = self.assignment.iter().cloned().collect();
-        let committed = self.committed(&assigned).await?;
+        let committed = self.committed(&added).await?;
         self.pending = None;
         Ok(Rebalance {
             generation_id,
@@ -381,6 +413,7 @@ impl GroupMember {
                 .into_iter()
                 .collect(),
             assigned,
+            added,
             committed,
         })
     }
@@ -390,6 +423,7 @@ impl GroupMember {
     async fn join_until_done(
         &mut self,
         topics: &BTreeSet<String>,
+        owned: &BTreeSet<TopicPartition>,
         reason: &str,
     ) -> ClientResult<Joined> {
         let cluster = self.link.cluster().clone();
@@ -398,18 +432,26 @@ impl GroupMember {
         let mut backoff = config.retry_backoff;
         let mut reason = reason.to_string();
         loop {
-            let error =
-                match join_round(&self.link, &self.config, &self.state, topics, &reason).await {
-                    Ok(Round::Joined(joined)) => return Ok(joined),
-                    Ok(Round::Again) => {
-                        if Instant::now() >= deadline {
-                            return Err(self.join_timeout("the group kept rebalancing"));
-                        }
-                        reason = "rejoining after the coordinator's answer".to_string();
-                        continue;
+            let error = match join_round(
+                &self.link,
+                &self.config,
+                &self.state,
+                topics,
+                owned,
+                &reason,
+            )
+            .await
+            {
+                Ok(Round::Joined(joined)) => return Ok(joined),
+                Ok(Round::Again) => {
+                    if Instant::now() >= deadline {
+                        return Err(self.join_timeout("the group kept rebalancing"));
                     }
-                    Err(e) => e,
-                };
+                    reason = "rejoining after the coordinator's answer".to_string();
+                    continue;
+                }
+                Err(e) => e,
+            };
             let retry = match classify(&error) {
                 CoordinatorError::Rediscover => {
                     self.link.invalidate();

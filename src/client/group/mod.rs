@@ -20,9 +20,9 @@
 //! }
 //! member.close(&positions_of(&consumer)).await?; // final auto-commit, then LeaveGroup
 //!
-//! fn apply(consumer, change: &Rebalance) {       // as Java does for the eager protocol:
-//!     consumer.assign(change.assigned ...);      // drops change.revoked
-//!     for each assigned tp: consumer.seek(tp, match change.committed[tp] {
+//! fn apply(consumer, change: &Rebalance) {
+//!     consumer.assign(change.assigned ...);      // drops revoked, keeps the others' positions
+//!     for each tp in change.added: consumer.seek(tp, match change.committed[tp] {
 //!         Some(o) => StartPosition::Offset(o.offset),
 //!         None => StartPosition::Reset,          // auto.offset.reset
 //!     });
@@ -37,9 +37,12 @@
 //!   `poll` does the same lazily.
 //! - [`GroupMember::poll`] must be called at least every `max.poll.interval.ms` (otherwise the
 //!   heartbeat task leaves the group, as Java's does). It returns `Some(Rebalance)` when a
-//!   rebalance completed during the call: `revoked` (everything owned before: the protocol is
-//!   eager) and `assigned` with the `committed` offset of each assigned partition (`None` = no
-//!   commit: the consumer applies `auto.offset.reset`). While rejoining, `poll` blocks (up to the
+//!   rebalance completed during the call: `revoked`, the whole new `assigned`, and the `added`
+//!   partitions with their `committed` offsets (`None` = no commit: the consumer applies
+//!   `auto.offset.reset`). With range / round-robin the protocol is eager (everything owned is
+//!   revoked, `added` = `assigned`); with cooperative-sticky alone (KIP-429) only partitions that
+//!   move are revoked, the member rejoins by itself to complete such a rebalance, and the
+//!   partitions it keeps must keep their positions. While rejoining, `poll` blocks (up to the
 //!   rebalance timeout); the consumer fetches nothing meanwhile, exactly as in Java.
 //! - `positions` (next offset to fetch per partition, with the leader epoch of the last record
 //!   when known) are passed to every `poll` and to `close`: the member commits them every
@@ -49,14 +52,15 @@
 //!   committed offsets. Both go to the group coordinator, which may be another broker than the
 //!   partition leaders.
 //! - After an error from `poll`, [`GroupMember::assignment`] tells what is still owned (empty
-//!   once a rejoin started); the next `poll` retries the rejoin.
+//!   once an eager rejoin started; what was kept by a cooperative one); the next `poll` retries
+//!   the rejoin.
 //! - Dropping a member without `close` stops heartbeating; the coordinator removes it after
 //!   `session.timeout.ms` (how a crashed consumer looks to the group).
 //!
-//! Modules: [`assignor`] (range, roundrobin), [`config`] (settings, subscription),
-//! [`coordinator`] (FindCoordinator and routing), [`offsets`] (OffsetCommit / OffsetFetch
-//! shapes), `member` ([`GroupMember`]), and the private `join`, `heartbeat`, `leave`, `link`,
-//! `state` modules.
+//! Modules: [`assignor`] (range, roundrobin, cooperative-sticky), [`config`] (settings,
+//! subscription), [`coordinator`] (FindCoordinator and routing), [`offsets`] (OffsetCommit /
+//! OffsetFetch shapes), `member` ([`GroupMember`]), and the private `join`, `heartbeat`,
+//! `leave`, `link`, `state` modules.
 
 pub mod assignor;
 pub mod config;

@@ -1,6 +1,7 @@
 //! Producer settings and their Java names: parsing from client properties with the Java client's
 //! validation messages, and the idempotence rules of `ProducerConfig` (on by default, silently
-//! off when acks, retries or the in-flight limit forbid it unless asked for explicitly).
+//! off when acks or retries forbid it unless asked for explicitly; more than five requests in
+//! flight refused while it is on).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,6 +17,9 @@ const DEFAULT_MAX_BLOCK_MS: u64 = 60_000;
 const DEFAULT_BUFFER_MEMORY: usize = 33_554_432;
 const DEFAULT_MAX_REQUEST_SIZE: usize = 1_048_576;
 const DEFAULT_MAX_IN_FLIGHT: usize = 5;
+const DEFAULT_REQUEST_TIMEOUT_MS: i32 = 30_000;
+/// `send.buffer.bytes` may be -1 (the operating system's default).
+const SEND_BUFFER_LOWER_BOUND: i32 = -1;
 /// The idempotent producer keeps at most this many requests in flight per connection.
 pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: usize = 5;
 
@@ -110,15 +114,17 @@ impl ProducerConfig {
     pub fn from_properties(properties: &BTreeMap<String, String>) -> Result<Self, String> {
         let mut config = ProducerConfig::default();
         if let Some(acks) = properties.get("acks") {
-            config.acks = match acks.trim().to_ascii_lowercase().as_str() {
+            // Java's `ValidString.in("all", "-1", "0", "1")`: trimmed (every STRING config
+            // is) but case-sensitive, so `ALL` is refused as Apache refuses it.
+            config.acks = match acks.trim() {
                 "all" | "-1" => -1,
                 "0" => 0,
                 "1" => 1,
                 _ => {
                     return Err(invalid(
-                        acks,
+                        acks.trim(),
                         "acks",
-                        "String must be one of (case insensitive): all, -1, 0, 1",
+                        "String must be one of: all, -1, 0, 1",
                     ))
                 }
             };
@@ -164,6 +170,38 @@ impl ProducerConfig {
         )? {
             config.max_in_flight = v as usize;
         }
+        // Checked here, with the Java client's text, although the connection settings are
+        // applied elsewhere (`ClientConfig`): Java's `ProducerConfig` refuses these values.
+        let request_timeout_ms = at_least(
+            int(properties, "request.timeout.ms")?,
+            0,
+            "request.timeout.ms",
+        )?
+        .unwrap_or(DEFAULT_REQUEST_TIMEOUT_MS);
+        at_least(long(properties, "retry.backoff.ms")?, 0, "retry.backoff.ms")?;
+        at_least(
+            long(properties, "metadata.max.age.ms")?,
+            0,
+            "metadata.max.age.ms",
+        )?;
+        at_least(
+            int(properties, "send.buffer.bytes")?,
+            SEND_BUFFER_LOWER_BOUND,
+            "send.buffer.bytes",
+        )?;
+        // Java's `KafkaProducer.configureDeliveryTimeout`: an explicit delivery timeout shorter
+        // than linger + request timeout is refused; the default one is raised to it.
+        let linger_and_request =
+            Duration::from_millis(config.linger.as_millis() as u64 + request_timeout_ms as u64);
+        if config.delivery_timeout < linger_and_request {
+            if properties.contains_key("delivery.timeout.ms") {
+                return Err(
+                    "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"
+                        .to_string(),
+                );
+            }
+            config.delivery_timeout = linger_and_request;
+        }
         if properties
             .get("transactional.id")
             .is_some_and(|id| !id.is_empty())
@@ -188,22 +226,36 @@ impl ProducerConfig {
             },
         };
         config.idempotence = explicit.unwrap_or(true);
+        // Java's `ProducerConfig.postProcessAndValidateIdempotenceConfigs` (4.x), in its order:
+        // retries 0 and acks other than all turn idempotence off unless it was asked for
+        // explicitly (then they are errors); too many in-flight requests are always an error
+        // while `enable.idempotence` is true, even when acks or retries turn it off.
         if config.idempotence {
-            let conflict = if config.acks != -1 {
-                Some("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.")
-            } else if config.retries == 0 {
-                Some("Must set retries to non-zero when using the idempotent producer.")
-            } else if config.max_in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
-                Some("Must set max.in.flight.requests.per.connection to at most 5 when using the idempotent producer.")
-            } else {
-                None
-            };
-            match (conflict, explicit) {
-                (Some(message), Some(true)) => return Err(message.to_string()),
-                // Not asked for explicitly: Java turns idempotence off without a word.
-                (Some(_), _) => config.idempotence = false,
-                (None, _) => {}
+            let mut disable = false;
+            for (conflict, message) in [
+                (
+                    config.retries == 0,
+                    "Must set retries to non-zero when using the idempotent producer.",
+                ),
+                (
+                    config.acks != -1,
+                    "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+                ),
+            ] {
+                if conflict {
+                    if explicit == Some(true) {
+                        return Err(message.to_string());
+                    }
+                    disable = true;
+                }
             }
+            if config.max_in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
+                return Err(format!(
+                    "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most {MAX_IN_FLIGHT_FOR_IDEMPOTENCE}. Current value is {}.",
+                    config.max_in_flight
+                ));
+            }
+            config.idempotence = !disable;
         }
         Ok(config)
     }
@@ -256,6 +308,69 @@ mod tests {
         assert_eq!(
             ProducerConfig::from_properties(&props(&[("linger.ms", "-1")])).unwrap_err(),
             "Invalid value -1 for configuration linger.ms: Value must be at least 0"
+        );
+        // Case-sensitive as Java's `ValidString`, but trimmed.
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[("acks", "ALL")])).unwrap_err(),
+            "Invalid value ALL for configuration acks: String must be one of: all, -1, 0, 1"
+        );
+        assert!(ProducerConfig::from_properties(&props(&[("acks", " all ")])).is_ok());
+        for (key, value, reason) in [
+            ("request.timeout.ms", "-5", "Value must be at least 0"),
+            ("retry.backoff.ms", "-1", "Value must be at least 0"),
+            ("metadata.max.age.ms", "-1", "Value must be at least 0"),
+            ("send.buffer.bytes", "-2", "Value must be at least -1"),
+            ("request.timeout.ms", "x", "Not a number of type INT"),
+        ] {
+            assert_eq!(
+                ProducerConfig::from_properties(&props(&[(key, value)])).unwrap_err(),
+                format!("Invalid value {value} for configuration {key}: {reason}")
+            );
+        }
+    }
+
+    #[test]
+    fn delivery_timeout_covers_linger_and_request_timeout() {
+        let short = [("linger.ms", "1000"), ("request.timeout.ms", "1500")];
+        let c = ProducerConfig::from_properties(&props(&short)).unwrap();
+        assert_eq!(c.delivery_timeout, Duration::from_millis(120_000));
+        let mut explicit = short.to_vec();
+        explicit.push(("delivery.timeout.ms", "2499"));
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&explicit)).unwrap_err(),
+            "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"
+        );
+        // The default is raised, as Java does (with a warning in its log).
+        let c =
+            ProducerConfig::from_properties(&props(&[("request.timeout.ms", "200000")])).unwrap();
+        assert_eq!(c.delivery_timeout, Duration::from_millis(200_005));
+    }
+
+    #[test]
+    fn in_flight_limit_while_idempotence_is_configured() {
+        let message = "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is 9.";
+        let nine = ("max.in.flight.requests.per.connection", "9");
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[nine])).unwrap_err(),
+            message
+        );
+        // acks=1 turns idempotence off, but Java checks the limit all the same.
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[nine, ("acks", "1")])).unwrap_err(),
+            message
+        );
+        let c = ProducerConfig::from_properties(&props(&[nine, ("enable.idempotence", "false")]))
+            .unwrap();
+        assert_eq!((c.idempotence, c.max_in_flight), (false, 9));
+        // Java checks retries before acks.
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[
+                ("retries", "0"),
+                ("acks", "1"),
+                ("enable.idempotence", "true"),
+            ]))
+            .unwrap_err(),
+            "Must set retries to non-zero when using the idempotent producer."
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Reading what a third-party producer wrote: kcat (librdkafka) with keys, headers and every
-//! codec. Skipped with a note when kcat is missing, unless `KAFKIT_REQUIRE_INTEROP=1`.
+//! codec (confluent-kafka's half is `confluent.rs`). Skipped with a note when kcat is missing,
+//! unless `KAFKIT_REQUIRE_INTEROP=1`.
 
 use std::io::Write;
 use std::process::{Command, Stdio};

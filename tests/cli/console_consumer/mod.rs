@@ -4,6 +4,7 @@
 //! Records are produced with raw Produce requests, so the consumer is checked against bytes
 //! nobody here decoded first.
 
+mod confluent;
 mod ending;
 mod format;
 mod golden;

@@ -225,14 +225,32 @@ impl Apache {
         tool: ApacheTool,
         commands: &[Vec<String>],
     ) -> Vec<ToolOutput> {
+        let with_input: Vec<(Vec<String>, Vec<u8>)> = commands
+            .iter()
+            .map(|args| (args.clone(), Vec::new()))
+            .collect();
+        self.run_tool_batch_with_input(tool, &with_input).await
+    }
+
+    /// [`run_tool_batch`](Self::run_tool_batch) with each run's standard input: the bytes
+    /// beside its arguments. Shutdown hooks a run registers (ConsoleProducer's flush and
+    /// close) run when that run ends, as at the end of a JVM of its own.
+    pub async fn run_tool_batch_with_input(
+        &self,
+        tool: ApacheTool,
+        commands: &[(Vec<String>, Vec<u8>)],
+    ) -> Vec<ToolOutput> {
         use base64::Engine as _;
         let engine = base64::engine::general_purpose::STANDARD;
         let mut input = String::new();
-        for args in commands {
-            let line: Vec<String> = args
+        for (args, stdin) in commands {
+            let mut line: Vec<String> = args
                 .iter()
                 .map(|a| format!("-{}", engine.encode(a.as_bytes())))
                 .collect();
+            if !stdin.is_empty() {
+                line.push(format!("<{}", engine.encode(stdin)));
+            }
             input.push_str(&line.join(" "));
             input.push('\n');
         }
@@ -255,7 +273,7 @@ impl Apache {
         let outputs: Vec<ToolOutput> = lines
             .chunks(3)
             .zip(commands)
-            .map(|(chunk, args)| {
+            .map(|(chunk, (args, _))| {
                 let code = chunk
                     .first()
                     .and_then(|l| l.strip_prefix("exit "))

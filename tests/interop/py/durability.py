@@ -1,23 +1,25 @@
 """Acknowledged records survive a broker restart or crash.
 
-  durability.py produce --bootstrap B --topic T --count N
-      Produces records 0..N (kit.make_record, prefix "dur") with an idempotent acks=all producer
+  durability.py produce --bootstrap B --topic T --count N [--idempotence false] [--start S]
+      Produces records S..S+N (kit.make_record, prefix "dur") with an idempotent acks=all producer
+      (or a plain acks=all one with --idempotence false)
       and prints `ACK <index> <partition> <offset>` for each acknowledged record as soon as its
       delivery report arrives, then a RESULT line once all are acknowledged. A crash test kills
       the broker (and then this process) part-way; the ACK lines printed so far are the records
       the broker promised to keep.
 
-  durability.py verify --bootstrap B --topic T --acked FILE
+  durability.py verify --bootstrap B --topic T --acked FILE [--retention]
       Reads the whole topic back and checks that every record listed as ACK in FILE is at its
       partition and offset, unchanged; that every record present is one that was sent (no
-      corruption, no duplicates); and that each partition keeps send order.
+      corruption, no duplicates); and that each partition keeps send order. With --retention,
+      acknowledged records below a partition's log start offset count as deleted by retention.
 """
 
 import argparse
 import sys
 
 import ck
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from kit import CALL_TIMEOUT_S, Failure, check, check_eq, make_record, run
 
@@ -28,7 +30,7 @@ def produce(args):
     producer = Producer(
         {
             "bootstrap.servers": args.bootstrap,
-            "enable.idempotence": True,
+            "enable.idempotence": args.idempotence == "true",
             "acks": "all",
             "linger.ms": 5,
             "batch.num.messages": 200,
@@ -48,7 +50,7 @@ def produce(args):
 
         return on_delivery
 
-    for index in range(args.count):
+    for index in range(args.start, args.start + args.count):
         record = make_record(PREFIX, index)
         while True:
             try:
@@ -87,6 +89,19 @@ def verify(args):
         meta.close()
     check(topic is not None and topic.error is None, f"{args.topic} missing after restart")
     messages = ck.read_partitions(args.bootstrap, args.topic, sorted(topic.partitions))
+    if args.retention:
+        expired = 0
+        watermarks = Consumer({"bootstrap.servers": args.bootstrap, "group.id": "kafkit-low"})
+        try:
+            for partition in topic.partitions:
+                low, _high = watermarks.get_watermark_offsets(
+                    TopicPartition(args.topic, partition), timeout=CALL_TIMEOUT_S
+                )
+                for key in [k for k in acked if k[0] == partition and k[1] < low]:
+                    del acked[key]
+                    expired += 1
+        finally:
+            watermarks.close()
 
     seen = set()
     read = 0
@@ -114,7 +129,10 @@ def verify(args):
         lost = sorted(acked.items())[:10]
         raise Failure(f"{len(acked)} acknowledged records are gone, first (partition, offset)"
                       f" -> index: {lost}")
-    return {"read": read, "distinct": len(seen)}
+    summary = {"read": read, "distinct": len(seen)}
+    if args.retention:
+        summary["deleted_by_retention"] = expired
+    return summary
 
 
 def main():
@@ -124,10 +142,13 @@ def main():
     p.add_argument("--bootstrap", required=True)
     p.add_argument("--topic", required=True)
     p.add_argument("--count", type=int, required=True)
+    p.add_argument("--idempotence", choices=["true", "false"], default="true")
+    p.add_argument("--start", type=int, default=0, help="index of the first record")
     v = sub.add_parser("verify")
     v.add_argument("--bootstrap", required=True)
     v.add_argument("--topic", required=True)
     v.add_argument("--acked", required=True)
+    v.add_argument("--retention", action="store_true")
     args = ap.parse_args()
     run(lambda: produce(args) if args.mode == "produce" else verify(args))
 

@@ -4,8 +4,10 @@ and leaves the group when its stdin closes.
 
 Output, one line each, flushed:
   MEMBER <member id>            after every assignment
-  ASSIGNED [[topic, partition], ...]
-  REVOKED
+  ASSIGNED [[topic, partition], ...]   everything owned now
+  REVOKED                       (eager protocol) everything was revoked
+With a cooperative strategy the callbacks get only what is added or revoked; the script prints
+what is owned after each (an ASSIGNED line), never REVOKED.
 Usage: group_member.py --bootstrap B --group G --topic T [--strategy range] [--session-ms 6000]
 """
 
@@ -42,15 +44,31 @@ def main() -> int:
     )
     errors = []
 
-    def on_assign(c, partitions):
+    owned = set()
+    # librdkafka's only incremental assignor.
+    cooperative = args.strategy == "cooperative-sticky"
+
+    def show(c):
         print(f"MEMBER {c.memberid()}", flush=True)
-        pairs = sorted([p.topic, p.partition] for p in partitions)
-        print("ASSIGNED " + json.dumps(pairs), flush=True)
+        print("ASSIGNED " + json.dumps(sorted([t, p] for t, p in owned)), flush=True)
+
+    def on_assign(c, partitions):
+        if not cooperative:
+            owned.clear()
+        owned.update((p.topic, p.partition) for p in partitions)
+        show(c)
 
     def on_revoke(c, partitions):
-        print("REVOKED", flush=True)
+        if cooperative:
+            owned.difference_update((p.topic, p.partition) for p in partitions)
+            show(c)
+        else:
+            owned.clear()
+            print("REVOKED", flush=True)
 
-    consumer.subscribe(args.topic, on_assign=on_assign, on_revoke=on_revoke)
+    consumer.subscribe(
+        args.topic, on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke
+    )
     stop = threading.Event()
 
     def watch_stdin():

@@ -172,7 +172,18 @@ fn strategy_names_and_java_class_names() {
             .unwrap(),
         vec![Assignor::RoundRobin, Assignor::Range]
     );
-    assert!(Assignor::parse("cooperative-sticky").is_err());
+    assert_eq!(
+        Assignor::parse_list(
+            "cooperative-sticky,org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
+        )
+        .unwrap(),
+        vec![Assignor::CooperativeSticky, Assignor::CooperativeSticky]
+    );
+    assert_eq!(
+        Assignor::by_name("cooperative-sticky"),
+        Some(Assignor::CooperativeSticky)
+    );
+    assert!(Assignor::parse("sticky").is_err());
     assert!(Assignor::parse("bogus").is_err());
     assert!(Assignor::parse_list(" , ").is_err());
     assert_eq!(Assignor::by_name("range"), Some(Assignor::Range));

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -19,9 +21,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * (tests/client/group_peers.rs): it subscribes with the classic protocol, prints what its
  * rebalance listener is told, and leaves the group when its stdin closes.
  *
- * <p>Usage: {@code GroupMember <bootstrap> <group> <strategy: range|roundrobin> <session-ms>
- * <topic>...}. Output lines: {@code MEMBER <id>} and {@code ASSIGNED [["t",0],...]} after every
- * assignment, {@code REVOKED} on revocation.
+ * <p>Usage: {@code GroupMember <bootstrap> <group> <strategy: range|roundrobin|cooperative-sticky>
+ * <session-ms> <topic>...}. Output lines: {@code MEMBER <id>} and {@code ASSIGNED [["t",0],...]}
+ * (everything owned now) after every assignment, {@code REVOKED} when an eager rebalance revokes
+ * everything. With cooperative-sticky the listener is told only what is added or revoked; an
+ * {@code ASSIGNED} line with what is left follows every revocation instead.
  */
 public final class GroupMember {
     private static final Duration POLL = Duration.ofMillis(100);
@@ -36,6 +40,7 @@ public final class GroupMember {
         String strategy = switch (args[2]) {
             case "range" -> "org.apache.kafka.clients.consumer.RangeAssignor";
             case "roundrobin" -> "org.apache.kafka.clients.consumer.RoundRobinAssignor";
+            case "cooperative-sticky" -> "org.apache.kafka.clients.consumer.CooperativeStickyAssignor";
             default -> args[2];
         };
         int sessionMs = Integer.parseInt(args[3]);
@@ -55,6 +60,8 @@ public final class GroupMember {
             topics.add(args[i]);
         }
         AtomicBoolean stop = new AtomicBoolean();
+        boolean cooperative = strategy.endsWith("CooperativeStickyAssignor");
+        Set<TopicPartition> owned = new HashSet<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             Thread stdin = new Thread(() -> {
                 try {
@@ -72,21 +79,25 @@ public final class GroupMember {
             consumer.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    System.out.println("REVOKED");
-                    System.out.flush();
+                    if (cooperative) {
+                        owned.removeAll(partitions);
+                        show(consumer, owned);
+                    } else {
+                        owned.clear();
+                        System.out.println("REVOKED");
+                        System.out.flush();
+                    }
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    onPartitionsRevoked(partitions);
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    System.out.println("MEMBER " + consumer.groupMetadata().memberId());
-                    List<String> pairs = new ArrayList<>();
-                    partitions.stream()
-                            .sorted((a, b) -> a.topic().equals(b.topic())
-                                    ? Integer.compare(a.partition(), b.partition())
-                                    : a.topic().compareTo(b.topic()))
-                            .forEach(p -> pairs.add("[\"" + p.topic() + "\"," + p.partition() + "]"));
-                    System.out.println("ASSIGNED [" + String.join(",", pairs) + "]");
-                    System.out.flush();
+                    owned.addAll(partitions);
+                    show(consumer, owned);
                 }
             });
             while (!stop.get()) {
@@ -98,5 +109,17 @@ public final class GroupMember {
             }
         }
         System.exit(0);
+    }
+
+    private static void show(KafkaConsumer<byte[], byte[]> consumer, Set<TopicPartition> owned) {
+        System.out.println("MEMBER " + consumer.groupMetadata().memberId());
+        List<String> pairs = new ArrayList<>();
+        owned.stream()
+                .sorted((a, b) -> a.topic().equals(b.topic())
+                        ? Integer.compare(a.partition(), b.partition())
+                        : a.topic().compareTo(b.topic()))
+                .forEach(p -> pairs.add("[\"" + p.topic() + "\"," + p.partition() + "]"));
+        System.out.println("ASSIGNED [" + String.join(",", pairs) + "]");
+        System.out.flush();
     }
 }

@@ -2,18 +2,22 @@ package kafkit.interop;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -112,6 +116,15 @@ abstract class Scenario {
                 TopicDescription d =
                     admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
                 if (d.partitions().stream().allMatch(p -> p.leader() != null)) {
+                    // A leader in the metadata is not yet a leader that takes writes (Apache's
+                    // replica manager may lag its metadata cache, and an idempotent producer
+                    // refused with NOT_LEADER can stall on OUT_OF_ORDER_SEQUENCE_NUMBER):
+                    // ListOffsets is answered by the leader itself, and the admin client
+                    // retries it until it is.
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    d.partitions().forEach(p ->
+                        latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+                    admin.listOffsets(latest).all().get();
                     return;
                 }
             } catch (ExecutionException e) {

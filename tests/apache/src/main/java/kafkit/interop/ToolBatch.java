@@ -1,7 +1,9 @@
 package kafkit.interop;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -23,11 +25,16 @@ import org.apache.kafka.common.utils.internals.Exit;
  * stderr (golden comparisons drop log lines anyway).
  *
  * <p>Usage: {@code ToolBatch <main-class>}; stdin holds one command per line, each argument as
- * {@code '-'} followed by its base64 (UTF-8), arguments separated by one space. For each command,
- * stdout gets three lines: {@code exit <code>}, the base64 of what it printed to stdout, the
- * base64 of what it printed to stderr. Only the first exit counts: a tool that catches the
- * exit exception and exits again (TopicCommand's {@code finally}) prints nothing more that
- * is kept.
+ * {@code '-'} followed by its base64 (UTF-8), arguments separated by one space; a token
+ * {@code '<'} followed by base64 is that invocation's standard input (empty input otherwise).
+ * For each command, stdout gets three lines: {@code exit <code>}, the base64 of what it printed
+ * to stdout, the base64 of what it printed to stderr. Only the first exit counts: a tool that
+ * catches the exit exception and exits again (TopicCommand's {@code finally}) prints nothing
+ * more that is kept.
+ *
+ * <p>Shutdown hooks a tool registers through {@link Exit#addShutdownHook} run when its
+ * invocation ends, as they would when its own JVM exits: ConsoleProducer's hook is what
+ * flushes and closes its producer.
  */
 public final class ToolBatch {
     private static final int EXIT_USAGE = 2;
@@ -37,6 +44,12 @@ public final class ToolBatch {
         ToolExit() {
             super(null, null, false, false);
         }
+    }
+
+    /** One invocation: its arguments and its standard input. */
+    private static final class Invocation {
+        final List<String> args = new ArrayList<>();
+        byte[] stdin = new byte[0];
     }
 
     /** One invocation's capture: output is kept until the tool first asks to exit. */
@@ -84,12 +97,16 @@ public final class ToolBatch {
             .invoke(null, ToolBatch.class);
         PrintStream realOut = System.out;
         PrintStream realErr = System.err;
+        InputStream realIn = System.in;
         BufferedReader input =
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = input.readLine()) != null) {
-            String[] toolArgs = decode(line);
+            Invocation invocation = decode(line);
+            String[] toolArgs = invocation.args.toArray(new String[0]);
             Capture capture = new Capture();
+            List<Runnable> hooks = new ArrayList<>();
+            Exit.setShutdownHookAdder((name, hook) -> hooks.add(hook));
             Exit.setExitProcedure((code, message) -> {
                 if (capture.exitCode == null) {
                     capture.exitCode = code;
@@ -104,6 +121,7 @@ public final class ToolBatch {
             });
             System.setOut(capture.stream(capture.out));
             System.setErr(capture.stream(capture.err));
+            System.setIn(new ByteArrayInputStream(invocation.stdin));
             try {
                 main.invoke(null, (Object) toolArgs);
             } catch (InvocationTargetException e) {
@@ -113,12 +131,15 @@ public final class ToolBatch {
                     capture.exitCode = 1;
                 }
             } finally {
+                runHooks(hooks);
                 System.out.flush();
                 System.err.flush();
                 System.setOut(realOut);
                 System.setErr(realErr);
+                System.setIn(realIn);
                 Exit.resetExitProcedure();
                 Exit.resetHaltProcedure();
+                Exit.resetShutdownHookAdder();
             }
             int code = capture.exitCode == null ? 0 : capture.exitCode;
             Base64.Encoder base64 = Base64.getEncoder();
@@ -131,14 +152,29 @@ public final class ToolBatch {
         System.exit(0);
     }
 
-    private static String[] decode(String line) {
-        List<String> args = new ArrayList<>();
+    /** Runs the hooks of one invocation in order; a failing hook is reported, not fatal. */
+    private static void runHooks(List<Runnable> hooks) {
+        for (Runnable hook : hooks) {
+            try {
+                hook.run();
+            } catch (Throwable t) {
+                t.printStackTrace();
+            }
+        }
+    }
+
+    private static Invocation decode(String line) {
+        Invocation invocation = new Invocation();
         if (!line.isEmpty()) {
             for (String token : line.split(" ", -1)) {
                 byte[] bytes = Base64.getDecoder().decode(token.substring(1));
-                args.add(new String(bytes, StandardCharsets.UTF_8));
+                if (token.startsWith("<")) {
+                    invocation.stdin = bytes;
+                } else {
+                    invocation.args.add(new String(bytes, StandardCharsets.UTF_8));
+                }
             }
         }
-        return args.toArray(new String[0]);
+        return invocation;
     }
 }
