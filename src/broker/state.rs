@@ -679,3 +679,50 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Enough partitions for the parallel loader (more than one share per thread): the reopened
+    /// broker has every topic, each partition under its own topic, at its own index, in order.
+    #[test]
+    fn reopening_many_partitions_keeps_each_in_its_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let layout = [("a", 3), ("b", 200), ("c", 1)];
+        let broker =
+            Broker::open(BrokerConfig::with_log_dir(dir.path()), "c".into(), false).expect("open");
+        for (name, partitions) in layout {
+            broker
+                .create_topic(name, partitions, 1, BTreeMap::new())
+                .expect("create");
+        }
+        drop(broker);
+        for clean_shutdown in [true, false] {
+            let reopened = Broker::open(
+                BrokerConfig::with_log_dir(dir.path()),
+                "c".into(),
+                clean_shutdown,
+            )
+            .expect("reopen");
+            let shape: Vec<(String, Vec<(String, i32)>)> = reopened
+                .topics()
+                .iter()
+                .map(|t| {
+                    let parts = t.partitions.iter().map(|p| (p.topic.clone(), p.index));
+                    (t.name.clone(), parts.collect())
+                })
+                .collect();
+            let expected: Vec<(String, Vec<(String, i32)>)> = layout
+                .iter()
+                .map(|&(name, n)| {
+                    (
+                        name.to_string(),
+                        (0..n).map(|i| (name.to_string(), i)).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(shape, expected);
+        }
+    }
+}

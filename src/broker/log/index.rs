@@ -311,6 +311,28 @@ mod tests {
         assert_eq!(index.lookup_position(8192).map(|e| e.position), Some(8192));
     }
 
+    /// No handle is held between writes, so a file removed behind the index's back is created
+    /// again and written whole on the next write.
+    #[test]
+    fn a_removed_file_is_rewritten_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("0.index");
+        let mut index = OffsetIndex::create(&path, Vec::new()).expect("create");
+        let entry = |i: u32| OffsetEntry {
+            relative_offset: i,
+            position: i * 100,
+        };
+        index.push(entry(0)).expect("push");
+        index.sync().expect("sync");
+        std::fs::remove_file(&path).expect("remove");
+        index.push(entry(1)).expect("push");
+        index.sync().expect("sync");
+        let Loaded::Entries(read) = read_entries::<OffsetEntry>(&path).expect("read") else {
+            panic!("unusable");
+        };
+        assert_eq!(read, vec![entry(0), entry(1)]);
+    }
+
     #[test]
     fn time_index_appends_only_growing_timestamps() {
         let dir = tempfile::tempdir().expect("tempdir");
