@@ -5,9 +5,11 @@
 //!
 //! - [`protocol`]: Kafka wire-format glue with no sockets: framing, API version tables, the raw
 //!   record-batch walker, topic-name rules, Java-properties parsing. Depends on nothing internal.
-//! - [`client`]: talking to any Kafka cluster (depends on `protocol` only).
+//! - [`tls`]: PEM key and trust stores from Kafka's `ssl.*` settings, read from files or inline
+//!   values (shared by `client` and `broker`, like `protocol`).
+//! - [`client`]: talking to any Kafka cluster (depends on `protocol` and `tls` only).
 //! - [`broker`]: the bundled broker: accept loop, connections, one handler per API, the on-disk log
-//!   (depends on `protocol` only).
+//!   (depends on `protocol` and `tls` only).
 //! - [`cli`]: one module per command-line tool; argument definitions and `run` entry points.
 //!
 //! The binaries in `bins/` only parse arguments, build a runtime and call into [`cli`].
@@ -19,5 +21,6 @@ pub mod cli;
 pub mod client;
 pub mod error;
 pub mod protocol;
+pub mod tls;
 
 pub use error::{Error, Result};

@@ -13,3 +13,4 @@ mod interop;
 mod interop_java;
 mod multi_broker;
 mod reliability;
+mod security;

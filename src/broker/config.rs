@@ -8,7 +8,7 @@
 //! with a warning so a typo does not go unnoticed.
 
 mod known_keys;
-mod listeners;
+pub mod listeners;
 mod values;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,8 @@
 //! One client connection: read frames, decode the request header, hand the body to the
 //! dispatcher, write responses in request order. A framing or decoding failure closes this
-//! connection only; nothing a client sends can take the broker down.
+//! connection only; nothing a client sends can take the broker down. The transport (plain TCP
+//! or TLS) is chosen by [`super::security::transport`]; on SASL listeners every request passes
+//! the connection's SASL [`Gate`] first.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,13 +10,13 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable};
-use tokio::io::{AsyncWriteExt, BufReader, BufWriter};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
 use tokio::sync::watch;
 
 use super::handlers::{self, Outcome, RequestContext};
 use super::limits;
 use super::logging;
+use super::security::sasl::{Gate, Intercept};
 use super::state::Broker;
 use crate::protocol::frame::{read_frame, write_frame};
 
@@ -25,24 +27,25 @@ const MIN_HEADER_BYTES: usize = 8;
 
 /// Serves one connection until the client closes it, sends something unservable, or the broker
 /// stops.
-pub async fn serve(
-    stream: TcpStream,
+pub async fn serve<R, W>(
+    read_half: R,
+    write_half: W,
     peer: SocketAddr,
+    local: SocketAddr,
+    mut gate: Gate,
     broker: Arc<Broker>,
     mut stop: watch::Receiver<bool>,
-) {
-    let local = match stream.local_addr() {
-        Ok(local) => local,
-        Err(_) => return,
-    };
-    let (read_half, write_half) = stream.into_split();
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
     let mut reader = BufReader::with_capacity(IO_BUFFER_BYTES, read_half);
     let mut writer = BufWriter::with_capacity(IO_BUFFER_BYTES, write_half);
     let max_request = broker.config.socket_request_max_bytes;
     let idle = broker.config.limits.idle_timeout;
     loop {
         let frame = tokio::select! {
-            frame = limits::unless_idle(idle, read_frame(&mut reader, max_request)) => frame,
+            frame = limits::unless_idle(idle, read_frame(&mut reader, gate.max_frame(max_request))) => frame,
             _ = stop.changed() => break,
         };
         let frame = match frame {
@@ -62,6 +65,23 @@ pub async fn serve(
                 break;
             }
         };
+        if gate.expects_raw_token() {
+            // After a v0 SaslHandshake, SASL tokens travel without a Kafka request header.
+            match gate.raw_token(&frame) {
+                Ok(reply) => {
+                    if write_frame(&mut writer, &[&reply]).await.is_err()
+                        || writer.flush().await.is_err()
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                Err(reason) => {
+                    logging::warn(&format!("Failed authentication with {peer} ({reason})"));
+                    break;
+                }
+            }
+        }
         let (api_key, header, body) = match decode_header(frame) {
             Ok(parts) => parts,
             Err(reason) => {
@@ -77,12 +97,24 @@ pub async fn serve(
             peer,
             local,
         };
-        match handlers::dispatch(&broker, &ctx, body).await {
+        let outcome = match gate.intercept(&ctx, body) {
+            Intercept::Pass(body) => handlers::dispatch(&broker, &ctx, body).await,
+            Intercept::Done(outcome) => outcome,
+        };
+        match outcome {
             Outcome::Respond(body) => {
                 let header = encode_response_header(&ctx);
                 if write_frame(&mut writer, &[&header, &body]).await.is_err() {
                     break;
                 }
+            }
+            Outcome::RespondAndClose(body, reason) => {
+                // An authentication failure: the client gets the error, then the connection ends.
+                let header = encode_response_header(&ctx);
+                let _ = write_frame(&mut writer, &[&header, &body]).await;
+                let _ = writer.flush().await;
+                logging::warn(&format!("Failed authentication with {peer} ({reason})"));
+                break;
             }
             Outcome::NoResponse => {}
             Outcome::Close(reason) => {

@@ -7,6 +7,7 @@
 //! - [`state`] is the topic registry and partition logs; [`log`] is the on-disk storage and never
 //!   sees protocol structs except raw record batches.
 //! - [`config`] parses `server.properties`; [`topic_config`] knows topic-level configs.
+//! - [`security`] is listener security: TLS (rustls), SASL (PLAIN, SCRAM) and SCRAM credentials.
 //! - [`limits`] counts connections against `max.connections*` and times out idle ones.
 //!
 //! Depends on `protocol` only, never on `client`.
@@ -19,6 +20,7 @@ pub mod limits;
 pub mod log;
 pub mod logging;
 pub mod meta;
+pub mod security;
 pub mod server;
 pub mod state;
 pub mod topic_config;

@@ -11,11 +11,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::config::BrokerConfig;
-use super::connection;
 use super::coordinator;
 use super::limits::ConnectionQuotas;
 use super::logging;
 use super::meta::LogDir;
+use super::security::{transport, ListenerSecurity};
 use super::state::Broker;
 use crate::Result;
 
@@ -52,10 +52,27 @@ pub async fn run(
     close(&broker, &log_dir)
 }
 
+/// A bound listener socket and the security its connections get.
+#[derive(Debug)]
+pub struct BoundListener {
+    pub socket: TcpListener,
+    pub security: Arc<ListenerSecurity>,
+}
+
+impl From<TcpListener> for BoundListener {
+    /// A PLAINTEXT listener.
+    fn from(socket: TcpListener) -> Self {
+        BoundListener {
+            socket,
+            security: Arc::new(ListenerSecurity::plaintext()),
+        }
+    }
+}
+
 /// Accepts on every listener of an opened broker until `shutdown` completes, then lets open
 /// connections finish their current request (split from [`run`] so the state can be inspected).
-pub async fn serve(
-    listeners: Vec<TcpListener>,
+pub async fn serve<L: Into<BoundListener>>(
+    listeners: Vec<L>,
     broker: Arc<Broker>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -70,7 +87,7 @@ pub async fn serve(
     let quotas = Arc::new(ConnectionQuotas::new(broker.config.limits));
     for listener in listeners {
         acceptors.spawn(accept_loop(
-            listener,
+            listener.into(),
             broker.clone(),
             quotas.clone(),
             stop_rx.clone(),
@@ -86,11 +103,15 @@ pub async fn serve(
 }
 
 async fn accept_loop(
-    listener: TcpListener,
+    listener: BoundListener,
     broker: Arc<Broker>,
     quotas: Arc<ConnectionQuotas>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let BoundListener {
+        socket: listener,
+        security,
+    } = listener;
     let mut connections = JoinSet::new();
     loop {
         // While `max.connections` are open no slot is free and nothing is accepted: new
@@ -108,7 +129,13 @@ async fn accept_loop(
                         }
                     };
                     let _ = stream.set_nodelay(true);
-                    let serve = connection::serve(stream, peer, broker.clone(), stop.clone());
+                    let serve = transport::serve(
+                        stream,
+                        peer,
+                        security.clone(),
+                        broker.clone(),
+                        stop.clone(),
+                    );
                     connections.spawn(async move {
                         serve.await;
                         drop(permit);

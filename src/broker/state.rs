@@ -18,6 +18,7 @@ use super::config::BrokerConfig;
 use super::coordinator::GroupCoordinator;
 use super::log::{LogConfig, LogLocation, PartitionLog, RecoveryReport};
 use super::logging;
+use super::security::{self, scram_store::ScramStore};
 use super::topic_config;
 use crate::protocol::topic as topic_rules;
 use crate::{Error, Result};
@@ -114,6 +115,8 @@ pub struct Broker {
     appends: watch::Sender<u64>,
     /// Consumer groups and committed offsets.
     pub groups: Arc<GroupCoordinator>,
+    /// SCRAM credentials for SASL/SCRAM listeners.
+    pub scram: Arc<ScramStore>,
 }
 
 #[derive(Debug)]
@@ -163,6 +166,10 @@ impl Broker {
         remove_orphan_partition_dirs(&config.log_dir, &topics);
         let block_end = metadata.producer_id_block_end;
         let groups = Arc::new(GroupCoordinator::open(&config)?);
+        let scram = Arc::new(ScramStore::open(
+            &config.log_dir,
+            &security::scram_seeds(&config)?,
+        )?);
         let broker = Broker {
             config,
             cluster_id,
@@ -174,6 +181,7 @@ impl Broker {
             }),
             appends: watch::channel(0).0,
             groups,
+            scram,
         };
         Ok(broker)
     }

@@ -263,23 +263,7 @@ pub fn client_config(
     if let Some(id) = properties.get("client.id") {
         config.client_id = id.clone();
     }
-    match properties
-        .get("security.protocol")
-        .map(|s| s.trim().to_ascii_uppercase())
-        .as_deref()
-    {
-        None | Some("PLAINTEXT") => {}
-        Some(other @ ("SSL" | "SASL_PLAINTEXT" | "SASL_SSL")) => {
-            return Err(format!(
-                "security.protocol={other} is not supported yet by kafkit; only PLAINTEXT is"
-            ))
-        }
-        Some(other) => {
-            return Err(format!(
-                "Invalid value {other} for configuration security.protocol: String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
-            ))
-        }
-    }
+    config.security = crate::client::Security::from_properties(properties)?;
     Ok(config)
 }
 

@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
 
 use clap::{FromArgMatches, Parser};
 use tokio::net::TcpListener;
@@ -19,7 +20,9 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
 use crate::broker::config::{BrokerConfig, Listener};
-use crate::broker::{logging, server};
+use crate::broker::security::ListenerSecurity;
+use crate::broker::server::BoundListener;
+use crate::broker::{self, logging, server};
 use crate::protocol::properties;
 use crate::{Error, Result};
 
@@ -159,6 +162,8 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     let signals = watch_signals(stop_tx, args.detached)?;
 
     let mut config = load_config(&args)?;
+    // TLS and SASL settings are checked before anything is bound or opened.
+    let mut security = broker::security::for_listeners(&config)?;
     let bound = bind_listeners(&config).await?;
     for (name, listener) in &bound {
         let port = local_addr(listener)?.port();
@@ -183,10 +188,17 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             .find(|l| l.name == name)
             .map(|l| format!("advertised as {l}"))
             .unwrap_or_else(|| "not advertised".to_string());
+        let security = security
+            .remove(&name)
+            .unwrap_or_else(|| Arc::new(ListenerSecurity::plaintext()));
         logging::info(&format!(
-            "Awaiting socket connections on {addr}. (listener {name}, {advertised_as})"
+            "Awaiting socket connections on {addr}. (listener {name}, {}, {advertised_as})",
+            security.protocol.name()
         ));
-        listeners.push(listener);
+        listeners.push(BoundListener {
+            socket: listener,
+            security,
+        });
     }
     logging::info(&format!("[KafkaServer id={node_id}] started"));
     let mut stop = stop_rx.clone();

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::connection::{Connection, Timeouts};
 use super::error::{ClientError, ClientResult};
+use super::security::Security;
 
 /// Client settings shared by every tool.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct ClientConfig {
     pub retry_backoff_max: Duration,
     /// `default.api.timeout.ms`: how long an operation may retry in total.
     pub api_timeout: Duration,
+    /// `security.protocol`, `sasl.*`, `ssl.*`.
+    pub security: Security,
 }
 
 impl ClientConfig {
@@ -47,6 +50,7 @@ impl ClientConfig {
             retry_backoff: Duration::from_millis(100),
             retry_backoff_max: Duration::from_millis(1000),
             api_timeout: Duration::from_secs(60),
+            security: Security::plaintext(),
         }
     }
 }
@@ -210,7 +214,13 @@ impl Cluster {
             }
         }
         let connection = Arc::new(
-            Connection::connect(address, &self.config.client_id, self.config.timeouts).await?,
+            Connection::connect(
+                address,
+                &self.config.client_id,
+                self.config.timeouts,
+                &self.config.security,
+            )
+            .await?,
         );
         connections.insert(address.to_string(), connection.clone());
         Ok(connection)

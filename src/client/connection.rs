@@ -2,7 +2,8 @@
 //! under its correlation id, and a reader task hands every response to its waiter. A framing or
 //! socket error fails every pending request on the connection. ApiVersions is negotiated on
 //! connect (with the KIP-511 fallback), and each request goes out at the highest version both
-//! sides support.
+//! sides support. The stream is plain TCP or TLS, and on SASL listeners the connection
+//! authenticates ([`super::sasl`]) before it is handed out, as [`Security`] asks.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -14,12 +15,14 @@ use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::tcp::OwnedWriteHalf;
+use rustls_pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use super::error::{ClientError, ClientResult};
+use super::sasl;
+use super::security::Security;
 use crate::protocol::frame::read_frame;
 
 /// Largest response frame accepted (Kafka's fetch.max.bytes default is 55 MiB; leave headroom).
@@ -28,6 +31,8 @@ const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
 const UNSUPPORTED_VERSION: i16 = 35;
 /// The ApiVersions version first tried (v3 introduced flexible encoding and client software info).
 const API_VERSIONS_PREFERRED: i16 = 3;
+/// How rustls words an alert received from the peer.
+const TLS_ALERT: &str = "received fatal alert";
 /// The client software name sent in ApiVersions v3+.
 const CLIENT_SOFTWARE_NAME: &str = "kafkit";
 
@@ -48,6 +53,9 @@ impl Default for Timeouts {
 }
 
 type Waiter = oneshot::Sender<Result<Bytes, ClientError>>;
+/// The read and write halves of a plain TCP or a TLS stream.
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
 #[derive(Default)]
 struct Pending {
@@ -61,7 +69,7 @@ pub struct Connection {
     broker: String,
     client_id: String,
     timeouts: Timeouts,
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: tokio::sync::Mutex<Writer>,
     pending: Arc<Mutex<Pending>>,
     next_correlation_id: AtomicI32,
     /// Broker's (min, max) per API key, from ApiVersions.
@@ -77,11 +85,13 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects to `broker` (`host:port`) and negotiates API versions.
+    /// Connects to `broker` (`host:port`) with `security` (TLS handshake, then SASL after the
+    /// ApiVersions negotiation).
     pub async fn connect(
         broker: &str,
         client_id: &str,
         timeouts: Timeouts,
+        security: &Security,
     ) -> ClientResult<Connection> {
         let connect_error = |reason: String| ClientError::Connect {
             broker: broker.to_string(),
@@ -97,7 +107,33 @@ impl Connection {
             })?
             .map_err(|e| connect_error(e.to_string()))?;
         let _ = stream.set_nodelay(true);
-        let (read_half, write_half) = stream.into_split();
+        let (read_half, write_half): (Reader, Writer) = match &security.tls {
+            None => {
+                let (r, w) = stream.into_split();
+                (Box::new(r), Box::new(w))
+            }
+            Some(config) => {
+                let host = host_of(broker);
+                let name = ServerName::try_from(host.to_string())
+                    .map_err(|e| connect_error(format!("invalid host name {host}: {e}")))?;
+                let connector = tokio_rustls::TlsConnector::from(config.clone());
+                let tls = tokio::time::timeout(timeouts.connect, connector.connect(name, stream))
+                    .await
+                    .map_err(|_| {
+                        connect_error(format!(
+                            "TLS handshake timed out after {} ms",
+                            timeouts.connect.as_millis()
+                        ))
+                    })?
+                    // A certificate that does not verify will not verify on a retry either.
+                    .map_err(|e| ClientError::Authentication {
+                        broker: broker.to_string(),
+                        message: format!("SSL handshake failed: {e}"),
+                    })?;
+                let (r, w) = tokio::io::split(tls);
+                (Box::new(r), Box::new(w))
+            }
+        };
         let pending = Arc::new(Mutex::new(Pending::default()));
         tokio::spawn(read_loop(
             BufReader::new(read_half),
@@ -113,7 +149,24 @@ impl Connection {
             next_correlation_id: AtomicI32::new(0),
             versions: HashMap::new(),
         };
-        connection.versions = connection.negotiate().await?;
+        connection.versions = match connection.negotiate().await {
+            Ok(versions) => versions,
+            // In TLS 1.3 the broker checks the client certificate after the client finished its
+            // handshake: a rejection arrives as an alert on the first read. It is final, as a
+            // failed handshake is.
+            Err(ClientError::Disconnected { reason, .. })
+                if security.tls.is_some() && reason.contains(TLS_ALERT) =>
+            {
+                return Err(ClientError::Authentication {
+                    broker: broker.to_string(),
+                    message: format!("SSL handshake failed: {reason}"),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(credentials) = &security.sasl {
+            sasl::authenticate(&connection, credentials).await?;
+        }
         Ok(connection)
     }
 
@@ -362,11 +415,13 @@ fn api_key<R: Request>() -> ApiKey {
     ApiKey::try_from(R::KEY).unwrap_or(ApiKey::ApiVersions)
 }
 
-async fn read_loop(
-    mut reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    pending: Arc<Mutex<Pending>>,
-    broker: String,
-) {
+/// The host part of `host:port` (`[v6]:port` gives the bare IPv6 address).
+fn host_of(broker: &str) -> &str {
+    let host = broker.rsplit_once(':').map_or(broker, |(host, _)| host);
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+async fn read_loop(mut reader: BufReader<Reader>, pending: Arc<Mutex<Pending>>, broker: String) {
     const CORRELATION_ID_BYTES: usize = 4;
     let reason = loop {
         let frame = match read_frame(&mut reader, MAX_RESPONSE_BYTES).await {

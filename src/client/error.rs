@@ -17,6 +17,9 @@ pub enum ClientError {
         broker: String,
         reason: String,
     },
+    /// TLS or SASL authentication failed: retrying with the same settings cannot succeed.
+    #[error("{message}")]
+    Authentication { broker: String, message: String },
     #[error("connection to broker {broker} lost: {reason}")]
     Disconnected { broker: String, reason: String },
     #[error("{api:?} request to broker {broker} timed out after {timeout_ms} ms")]

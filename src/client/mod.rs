@@ -2,7 +2,9 @@
 //!
 //! Owns talking to brokers over the wire protocol; must not depend on `broker`.
 //!
-//! - [`connection`] — one pipelined connection per broker with version negotiation.
+//! - [`connection`] — one pipelined connection per broker with version negotiation, over TCP or
+//!   TLS; [`security`]: `security.protocol`/`sasl.*`/`ssl.*` settings; [`sasl`]: the client side
+//!   of SASL/PLAIN and SCRAM.
 //! - [`producer`] — batching, partitioning, idempotent delivery with retries.
 //! - [`consumer`] — assigned or subscribed partitions fetched from their leaders.
 //! - [`error`] — errors with context (API, broker, topic, partition); [`errors`]: Java's default
@@ -21,7 +23,10 @@ pub mod errors;
 pub mod group;
 pub mod group_admin;
 pub mod producer;
+pub mod sasl;
+pub mod security;
 
 pub use cluster::{ClientConfig, Cluster, ClusterMetadata};
 pub use connection::{Connection, Timeouts};
 pub use error::{ClientError, ClientResult};
+pub use security::Security;

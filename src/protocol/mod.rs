@@ -11,15 +11,19 @@
 //! - [`properties`] — Java `.properties` parsing.
 //! - [`record_encode`] — encoding v2 record batches (records, header, CRC, compression).
 //! - [`murmur2`] — Java's default partitioner hash for keyed records.
+//! - [`scram`] — SCRAM-SHA-256/512 key derivation and messages; [`jaas`] — `sasl.jaas.config`
+//!   values.
 
 pub mod batch;
 pub mod consumer_protocol;
 pub mod decompress;
 pub mod frame;
+pub mod jaas;
 pub mod murmur2;
 pub mod properties;
 pub mod record_decode;
 pub mod record_encode;
+pub mod scram;
 pub mod topic;
 pub mod versions;
 

@@ -32,6 +32,11 @@ pub const BROKER_APIS: &[ApiRange] = &[
     range(ApiKey::IncrementalAlterConfigs, 0, 1),
     range(ApiKey::DescribeCluster, 0, 2),
     range(ApiKey::DescribeTopicPartitions, 0, 0),
+    // SASL (answered by the connection's SASL gate) and SCRAM credential administration.
+    range(ApiKey::SaslHandshake, 0, 1),
+    range(ApiKey::SaslAuthenticate, 0, 2),
+    range(ApiKey::DescribeUserScramCredentials, 0, 0),
+    range(ApiKey::AlterUserScramCredentials, 0, 0),
     // The classic group coordinator; KIP-848's ConsumerGroupHeartbeat/Describe are left out, so
     // clients and tools use these.
     range(ApiKey::OffsetCommit, 2, 9),

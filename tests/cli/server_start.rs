@@ -244,7 +244,7 @@ fn properties_syntax_errors_name_the_file_and_line() {
 }
 
 #[test]
-fn unsupported_security_protocol_is_refused() {
+fn ssl_listener_without_key_store_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let args = vec![
         "--override".to_string(),
@@ -256,7 +256,7 @@ fn unsupported_security_protocol_is_refused() {
     assert!(
         server
             .output()
-            .contains("uses security protocol SSL, which is not supported yet"),
+            .contains("uses security protocol SSL but no key store is configured"),
         "{}",
         server.output()
     );

@@ -12,10 +12,11 @@ use crate::{Error, Result};
 pub const DEFAULT_SECURITY_PROTOCOL_MAP: &str =
     "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL";
 
-/// The only security protocol the bundled broker serves.
+/// The security protocol of a listener with no TLS and no SASL.
 pub const PLAINTEXT: &str = "PLAINTEXT";
 
-const SECURITY_PROTOCOLS: [&str; 4] = [PLAINTEXT, "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
+/// Kafka's security protocols, all served by the bundled broker (see [`crate::broker::security`]).
+pub const SECURITY_PROTOCOLS: [&str; 4] = [PLAINTEXT, "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
 
 /// One `NAME://host:port` entry of `listeners` or `advertised.listeners`. An empty host means every
 /// interface when binding; the name is upper-cased as Kafka normalises listener names.
@@ -103,8 +104,8 @@ pub fn security_protocol_map(key: &str, raw: &str) -> Result<BTreeMap<String, St
     Ok(map)
 }
 
-/// Checks that `listener` can be served: its name maps to a security protocol, and that protocol
-/// is PLAINTEXT.
+/// Checks that `listener` can be served: its name maps to a security protocol (TLS and SASL
+/// settings are checked when the listener's security is built).
 pub fn check_servable(listener: &Listener, protocols: &BTreeMap<String, String>) -> Result<()> {
     let Some(protocol) = protocols.get(&listener.name) else {
         return Err(Error::Config(format!(
@@ -112,11 +113,7 @@ pub fn check_servable(listener: &Listener, protocols: &BTreeMap<String, String>)
             listener.name
         )));
     };
-    if protocol != PLAINTEXT {
-        return Err(Error::Config(format!(
-            "Listener {listener} uses security protocol {protocol}, which is not supported yet: the bundled broker serves PLAINTEXT listeners only"
-        )));
-    }
+    debug_assert!(SECURITY_PROTOCOLS.contains(&protocol.as_str()));
     Ok(())
 }
 
@@ -182,14 +179,10 @@ mod tests {
     }
 
     #[test]
-    fn only_plaintext_listeners_are_servable() {
+    fn listeners_need_a_mapped_security_protocol() {
         let map = security_protocol_map("m", DEFAULT_SECURITY_PROTOCOL_MAP).unwrap();
         assert!(check_servable(&listener("PLAINTEXT", "", 1), &map).is_ok());
-        let err = check_servable(&listener("SSL", "", 1), &map).unwrap_err();
-        assert!(
-            err.to_string().contains("SSL, which is not supported yet"),
-            "{err}"
-        );
+        assert!(check_servable(&listener("SASL_SSL", "", 1), &map).is_ok());
         let err = check_servable(&listener("EXTERNAL", "", 1), &map).unwrap_err();
         assert!(err
             .to_string()

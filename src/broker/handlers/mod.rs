@@ -2,6 +2,7 @@
 //! structs and return response structs; they never see bytes or sockets.
 
 mod alter_configs;
+mod alter_user_scram_credentials;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
@@ -11,6 +12,7 @@ mod describe_cluster;
 mod describe_configs;
 mod describe_groups;
 mod describe_topic_partitions;
+mod describe_user_scram_credentials;
 mod fetch;
 mod find_coordinator;
 #[cfg(test)]
@@ -59,6 +61,8 @@ pub enum Outcome {
     Respond(BytesMut),
     /// Send nothing (acks=0 produce).
     NoResponse,
+    /// Send this response, then close (a failed SASL authentication).
+    RespondAndClose(BytesMut, String),
     /// Close the connection (unsupported version, undecodable body, failed acks=0 produce).
     Close(String),
 }
@@ -107,6 +111,14 @@ pub async fn dispatch(broker: &Broker, ctx: &RequestContext, body: Bytes) -> Out
             )
         }
         ApiKey::DescribeCluster => serve!(DescribeClusterRequest, describe_cluster::handle),
+        ApiKey::DescribeUserScramCredentials => serve!(
+            DescribeUserScramCredentialsRequest,
+            describe_user_scram_credentials::handle
+        ),
+        ApiKey::AlterUserScramCredentials => serve!(
+            AlterUserScramCredentialsRequest,
+            alter_user_scram_credentials::handle
+        ),
         ApiKey::FindCoordinator => serve!(FindCoordinatorRequest, find_coordinator::handle),
         ApiKey::JoinGroup => serve!(JoinGroupRequest, join_group::handle),
         ApiKey::SyncGroup => serve!(SyncGroupRequest, sync_group::handle),

@@ -177,6 +177,9 @@ pub(super) fn add_implicit_statics(broker: &BrokerConfig, statics: &mut BTreeMap
     }
 }
 
+/// Parts of key names whose values are secrets (Kafka's PASSWORD-typed security keys).
+const SECRET_KEY_PARTS: [&str; 3] = ["password", "sasl.jaas.config", "ssl.keystore.key"];
+
 /// Kafka's `DynamicBrokerConfig.brokerConfigSynonyms`: the group a broker config belongs to.
 fn synonym_group(name: &str) -> Vec<(&'static str, Option<&'static str>)> {
     TOPIC_CONFIGS
@@ -200,13 +203,20 @@ fn entry(
     if group.is_empty() {
         group.push((name, default));
     }
-    let chain = synonym_chain(sources, &group, name);
+    let mut chain = synonym_chain(sources, &group, name);
     let is_sensitive = match config_type {
         Some(t) => t == ConfigType::Password,
         // Kafka treats a key of unknown type as possibly sensitive; this broker only hides
-        // what plainly is a secret, so that `server.properties` keys stay readable.
-        None => name.contains("password"),
+        // what plainly is a secret (passwords, JAAS configs with their user entries, inline
+        // private keys), so that other `server.properties` keys stay readable.
+        None => SECRET_KEY_PARTS.iter().any(|part| name.contains(part)),
     };
+    if is_sensitive {
+        // The synonyms carry the same value.
+        for synonym in &mut chain {
+            synonym.value = None;
+        }
+    }
     DescribedConfig {
         name: name.to_string(),
         value: if is_sensitive { None } else { value },

@@ -408,6 +408,14 @@ fn broker_resource_lists_honoured_keys() {
     b.raw.insert("custom.thing".into(), "x".into());
     b.raw
         .insert("ssl.keystore.password".into(), "secret".into());
+    b.raw.insert(
+        "listener.name.sasl_ssl.plain.sasl.jaas.config".into(),
+        r#"PlainLoginModule required user_a="secret";"#.into(),
+    );
+    b.raw.insert(
+        "ssl.keystore.key".into(),
+        "-----BEGIN PRIVATE KEY-----".into(),
+    );
     b.num_partitions = 3;
     let entries = describe_broker(&b);
     let partitions = described(&entries, "num.partitions");
@@ -428,6 +436,13 @@ fn broker_resource_lists_honoured_keys() {
         described(&entries, "custom.thing").value.as_deref(),
         Some("x")
     );
-    let secret = described(&entries, "ssl.keystore.password");
-    assert!(secret.is_sensitive && secret.value.is_none());
+    for key in [
+        "ssl.keystore.password",
+        "listener.name.sasl_ssl.plain.sasl.jaas.config",
+        "ssl.keystore.key",
+    ] {
+        let secret = described(&entries, key);
+        assert!(secret.is_sensitive && secret.value.is_none(), "{key}");
+        assert!(secret.synonyms.iter().all(|s| s.value.is_none()), "{key}");
+    }
 }

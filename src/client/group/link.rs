@@ -120,6 +120,7 @@ impl CoordinatorLink {
                 &broker.address(),
                 &self.cluster.config().client_id,
                 self.timeouts,
+                &self.cluster.config().security,
             )
             .await?,
         );
