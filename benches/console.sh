@@ -87,5 +87,9 @@ print("|---|---|---|---|---|")
 for name, times in (("kafka-console-producer (kafkit)", ours), ("kcat -P", kcat)):
     m = statistics.median(times)
     print(f"| {name} | {m:.3f} | {min(times):.3f} | {lines/m:,.0f} | {mb/m:.1f} |")
-print(f"ratio (kcat time / kafkit time): median {statistics.median(kcat)/statistics.median(ours):.2f}x, best {min(kcat)/min(ours):.2f}x")
+ratio = statistics.median(kcat) / statistics.median(ours)
+print(f"ratio (kcat time / kafkit time): median {ratio:.2f}x, best {min(kcat)/min(ours):.2f}x")
+verdict = "met" if ratio >= 1.0 else "NOT met"
+print(f"SUMMARY|console produce ({partitions} partition(s)), median round|{lines / statistics.median(ours):,.0f} rec/s|"
+      f"{lines / statistics.median(kcat):,.0f} rec/s (kcat -P)|{ratio:.2f}x|>= 1.0x kcat (aim 1.5x)|{verdict}")
 PY

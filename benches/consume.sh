@@ -100,4 +100,7 @@ print(f"records: {records} x {int(mb * 1e6 / records)} bytes ({mb} MB), {partiti
 print(f"kafka-console-consumer: {kafkit:.3f} s  {records / kafkit:,.0f} records/s  {mb / kafkit:.1f} MB/s")
 print(f"kcat -C -e:             {kcat:.3f} s  {records / kcat:,.0f} records/s  {mb / kcat:.1f} MB/s  ({version})")
 print(f"ratio (kcat time / kafkit time): {kcat / kafkit:.2f}x")
+verdict = "met" if kcat >= kafkit else "NOT met"
+print(f"SUMMARY|console consume ({partitions} partition(s), {codec}), best round|{records / kafkit:,.0f} rec/s|"
+      f"{records / kcat:,.0f} rec/s (kcat -C -e)|{kcat / kafkit:.2f}x|>= 1.0x kcat|{verdict}")
 PY

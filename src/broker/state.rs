@@ -25,6 +25,8 @@ use crate::{Error, Result};
 
 /// File under `log.dirs` holding the topic registry and the producer-id high-water mark.
 pub const METADATA_FILE: &str = "kafkit-metadata.json";
+/// Below this many partitions per thread, loading them in parallel costs more than it saves.
+const MIN_PARTITIONS_PER_LOADER: usize = 64;
 /// How many producer ids are reserved (and persisted) at a time, as Kafka's controller does.
 pub const PRODUCER_ID_BLOCK_SIZE: i64 = 1000;
 
@@ -128,22 +130,28 @@ impl Broker {
     /// unclean shutdown, recovers) every partition log, and removes directories of deleted topics.
     pub fn open(config: BrokerConfig, cluster_id: String, clean_shutdown: bool) -> Result<Self> {
         let metadata = read_metadata(&config.log_dir)?;
+        let log_configs = metadata
+            .topics
+            .iter()
+            .map(|record| {
+                topic_config::log_config(&config, &record.configs)
+                    .map_err(|e| Error::Config(format!("topic {}: {e}", record.name)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut opened = open_partitions(
+            &config.log_dir,
+            &metadata.topics,
+            &log_configs,
+            clean_shutdown,
+        )?
+        .into_iter();
         let mut topics = BTreeMap::new();
         for record in &metadata.topics {
-            let log_config = topic_config::log_config(&config, &record.configs)
-                .map_err(|e| Error::Config(format!("topic {}: {e}", record.name)))?;
-            let mut partitions = Vec::new();
-            for index in 0..record.partitions {
-                let (partition, report) = open_partition(
-                    &config.log_dir,
-                    &record.name,
-                    index,
-                    &log_config,
-                    clean_shutdown,
-                )?;
-                log_recovery(&record.name, index, &report);
-                partitions.push(Arc::new(partition));
-            }
+            let partitions = opened
+                .by_ref()
+                .take(usize::try_from(record.partitions).unwrap_or(0))
+                .map(Arc::new)
+                .collect();
             topics.insert(
                 record.name.clone(),
                 Arc::new(Topic {
@@ -535,6 +543,66 @@ pub fn partition_dir(log_dir: &Path, topic: &str, index: i32) -> PathBuf {
     log_dir.join(format!("{topic}-{index}"))
 }
 
+/// Opens every partition of `records` (in registry order, each topic's partitions in index
+/// order) on up to [`available_parallelism`](std::thread::available_parallelism) threads: a
+/// start-up with thousands of partitions is thousands of small directory reads and file opens,
+/// which the cores can overlap. The first failure (in that order) is the result.
+fn open_partitions(
+    log_dir: &Path,
+    records: &[TopicRecord],
+    log_configs: &[LogConfig],
+    clean_shutdown: bool,
+) -> Result<Vec<Partition>> {
+    let jobs: Vec<(&TopicRecord, &LogConfig, i32)> = records
+        .iter()
+        .zip(log_configs)
+        .flat_map(|(record, config)| (0..record.partitions).map(move |i| (record, config, i)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len().div_ceil(MIN_PARTITIONS_PER_LOADER).max(1));
+    let open = |&(record, config, index): &(&TopicRecord, &LogConfig, i32)| {
+        let (partition, report) =
+            open_partition(log_dir, &record.name, index, config, clean_shutdown)?;
+        log_recovery(&record.name, index, &report);
+        Ok(partition)
+    };
+    if threads <= 1 {
+        return jobs.iter().map(open).collect();
+    }
+    // Interleaved shares, so a few large topics do not all land on one thread.
+    let shares: Vec<Vec<Result<Partition>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let jobs = &jobs;
+                let open = &open;
+                scope.spawn(move || jobs.iter().skip(t).step_by(threads).map(open).collect())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(Error::Config(
+                        "a partition loader panicked".to_string(),
+                    ))]
+                })
+            })
+            .collect()
+    });
+    let mut shares: Vec<_> = shares.into_iter().map(Vec::into_iter).collect();
+    let mut partitions = Vec::with_capacity(jobs.len());
+    for i in 0..jobs.len() {
+        let next = shares[i % threads].next();
+        partitions.push(next.unwrap_or_else(|| {
+            Err(Error::Config(
+                "a partition loader stopped early".to_string(),
+            ))
+        })?);
+    }
+    Ok(partitions)
+}
+
 fn open_partition(
     log_dir: &Path,
     topic: &str,
@@ -585,7 +653,9 @@ fn remove_orphan_partition_dirs(log_dir: &Path, topics: &BTreeMap<String, Arc<To
         let Ok(index) = index.parse::<i32>() else {
             continue;
         };
-        if !entry.path().is_dir() || topic_rules::validate(topic).is_err() {
+        // The entry's own type (from the directory listing): no stat per partition directory.
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir || topic_rules::validate(topic).is_err() {
             continue;
         }
         let known = topics
@@ -616,4 +686,51 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Enough partitions for the parallel loader (more than one share per thread): the reopened
+    /// broker has every topic, each partition under its own topic, at its own index, in order.
+    #[test]
+    fn reopening_many_partitions_keeps_each_in_its_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let layout = [("a", 3), ("b", 200), ("c", 1)];
+        let broker =
+            Broker::open(BrokerConfig::with_log_dir(dir.path()), "c".into(), false).expect("open");
+        for (name, partitions) in layout {
+            broker
+                .create_topic(name, partitions, 1, BTreeMap::new())
+                .expect("create");
+        }
+        drop(broker);
+        for clean_shutdown in [true, false] {
+            let reopened = Broker::open(
+                BrokerConfig::with_log_dir(dir.path()),
+                "c".into(),
+                clean_shutdown,
+            )
+            .expect("reopen");
+            let shape: Vec<(String, Vec<(String, i32)>)> = reopened
+                .topics()
+                .iter()
+                .map(|t| {
+                    let parts = t.partitions.iter().map(|p| (p.topic.clone(), p.index));
+                    (t.name.clone(), parts.collect())
+                })
+                .collect();
+            let expected: Vec<(String, Vec<(String, i32)>)> = layout
+                .iter()
+                .map(|&(name, n)| {
+                    (
+                        name.to_string(),
+                        (0..n).map(|i| (name.to_string(), i)).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(shape, expected);
+        }
+    }
 }

@@ -154,7 +154,9 @@ pub(crate) fn decode_body<T: Decodable>(mut body: Bytes, version: i16) -> Result
 /// Encodes a response; an encoding failure (a handler filled a field the version cannot carry)
 /// closes the connection rather than sending garbage.
 pub(crate) fn encode<T: Encodable>(response: &T, version: i16) -> Outcome {
-    let mut buf = BytesMut::new();
+    // Sized up front: a Fetch response carrying megabytes of records would otherwise be copied
+    // again at every doubling of the buffer.
+    let mut buf = BytesMut::with_capacity(response.compute_size(version).unwrap_or(0));
     match response.encode(&mut buf, version) {
         Ok(()) => Outcome::Respond(buf),
         Err(e) => Outcome::Close(format!("cannot encode response: {e}")),

@@ -3,8 +3,10 @@
 //! relative offset u32), big-endian. The entries are kept in memory for lookups; the file only
 //! ever holds a prefix of them and is brought up to date in bulk (every [`WRITE_BATCH_ENTRIES`]
 //! entries, and on `sync`), so an append never pays an index write per batch. After a crash the
-//! files are rebuilt from the segment, so a short file is harmless. This module knows nothing about
-//! record batches.
+//! files are rebuilt from the segment, so a short file is harmless. No file handle is kept between
+//! those writes: a broker with 10,000 partitions would otherwise hold three descriptors per
+//! segment and run out of them (the `.log` file is the only one a segment keeps open, as in
+//! Kafka, which maps its indexes and closes them). This module knows nothing about record batches.
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -75,7 +77,6 @@ impl IndexEntry for TimeEntry {
 #[derive(Debug)]
 pub struct Index<E: IndexEntry> {
     path: PathBuf,
-    file: File,
     entries: Vec<E>,
     /// How many entries the file holds.
     written: usize,
@@ -110,13 +111,12 @@ pub fn read_entries<E: IndexEntry>(path: &Path) -> std::io::Result<Loaded<E>> {
 }
 
 impl<E: IndexEntry> Index<E> {
-    /// Opens `path` holding exactly `entries` (as read by [`read_entries`]), appending from there.
+    /// Takes over `path`, which holds exactly `entries` (as read by [`read_entries`]); later
+    /// writes append from there.
     pub fn open_existing(path: &Path, entries: Vec<E>) -> std::io::Result<Self> {
-        let file = OpenOptions::new().append(true).open(path)?;
         let written = entries.len();
         Ok(Index {
             path: path.to_path_buf(),
-            file,
             entries,
             written,
             needs_rewrite: false,
@@ -164,11 +164,35 @@ impl<E: IndexEntry> Index<E> {
         Ok(())
     }
 
+    /// The index file, opened for appending (created if a crash or an operator removed it:
+    /// `written` then no longer describes it, so it is rewritten whole).
+    fn open_for_append(&mut self) -> std::io::Result<File> {
+        match OpenOptions::new().append(true).open(&self.path) {
+            Ok(file) => Ok(file),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.needs_rewrite = true;
+                OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&self.path)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Writes the entries the file does not hold yet.
     pub fn write_pending(&mut self) -> std::io::Result<()> {
+        if self.written == self.entries.len() && !self.needs_rewrite {
+            return Ok(());
+        }
+        let mut file = self.open_for_append()?;
+        self.write_pending_to(&mut file)
+    }
+
+    fn write_pending_to(&mut self, file: &mut File) -> std::io::Result<()> {
         if self.needs_rewrite {
             // The file is opened for appending, so after this the writes start at 0 again.
-            self.file.set_len(0)?;
+            file.set_len(0)?;
             self.written = 0;
             self.needs_rewrite = false;
         }
@@ -179,7 +203,7 @@ impl<E: IndexEntry> Index<E> {
         for entry in &self.entries[self.written..] {
             entry.encode(&mut bytes);
         }
-        if let Err(e) = self.file.write_all(&bytes) {
+        if let Err(e) = file.write_all(&bytes) {
             self.needs_rewrite = true;
             return Err(e);
         }
@@ -189,13 +213,14 @@ impl<E: IndexEntry> Index<E> {
 
     /// Writes pending entries and fsyncs the file.
     pub fn sync(&mut self) -> std::io::Result<()> {
-        self.write_pending()?;
-        self.file.sync_all()
+        let mut file = self.open_for_append()?;
+        self.write_pending_to(&mut file)?;
+        file.sync_all()
     }
 
     /// A handle for a background fsync.
     pub fn try_clone_file(&self) -> std::io::Result<File> {
-        self.file.try_clone()
+        OpenOptions::new().append(true).open(&self.path)
     }
 
     /// The last entry whose key is <= `key` (entries are sorted by key).
@@ -284,6 +309,28 @@ mod tests {
         assert_eq!(index.lookup(25).map(|e| e.relative_offset), Some(20));
         assert_eq!(index.lookup_position(4095).map(|e| e.position), Some(0));
         assert_eq!(index.lookup_position(8192).map(|e| e.position), Some(8192));
+    }
+
+    /// No handle is held between writes, so a file removed behind the index's back is created
+    /// again and written whole on the next write.
+    #[test]
+    fn a_removed_file_is_rewritten_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("0.index");
+        let mut index = OffsetIndex::create(&path, Vec::new()).expect("create");
+        let entry = |i: u32| OffsetEntry {
+            relative_offset: i,
+            position: i * 100,
+        };
+        index.push(entry(0)).expect("push");
+        index.sync().expect("sync");
+        std::fs::remove_file(&path).expect("remove");
+        index.push(entry(1)).expect("push");
+        index.sync().expect("sync");
+        let Loaded::Entries(read) = read_entries::<OffsetEntry>(&path).expect("read") else {
+            panic!("unusable");
+        };
+        assert_eq!(read, vec![entry(0), entry(1)]);
     }
 
     #[test]

@@ -413,10 +413,17 @@ impl PartitionLog {
 
         let retention_ms = self.config.retention_ms;
         if retention_ms >= 0 {
+            let active_base = self.active().base_offset;
             let expired = self
                 .segments
                 .iter()
-                .take_while(|s| now_ms.saturating_sub(s.largest_timestamp()) > retention_ms)
+                .take_while(|s| {
+                    // An empty active segment is never deleted, so its file need not be
+                    // stat'ed for a timestamp: with thousands of idle partitions those stats
+                    // were most of a retention pass.
+                    let idle_active = s.base_offset == active_base && s.size() == 0;
+                    !idle_active && now_ms.saturating_sub(s.largest_timestamp()) > retention_ms
+                })
                 .count();
             self.delete_oldest(expired, now_ms, &mut report)?;
         }

@@ -75,8 +75,14 @@ pub fn load(
     now_ms: i64,
 ) -> crate::Result<LoadedLog> {
     let dir = &location.dir;
-    std::fs::create_dir_all(dir).map_err(|e| io_error(location, "create", e))?;
-    let bases = list_segments(dir).map_err(|e| io_error(location, "list", e))?;
+    // Listing first and creating only when missing saves a stat per partition at start-up.
+    let bases = match list_segments(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| io_error(location, "create", e))?;
+            Vec::new()
+        }
+        listed => listed.map_err(|e| io_error(location, "list", e))?,
+    };
     let mut report = RecoveryReport::default();
     let mut producers = ProducerStates::default();
     let mut segments = Vec::with_capacity(bases.len().max(1));
