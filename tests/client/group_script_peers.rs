@@ -187,6 +187,14 @@ async fn split_commit_and_take_over(
     assert_eq!(committed(cluster, group, topic).await, ends, "{group}");
 }
 
+/// How many times the kafka-python scenario may run. kafka-python (3.0.12 here) has a long
+/// record of members that stop in `ensure_coordinator_ready` and never rejoin (dpkp/kafka-python
+/// issues 1493, 2373): seen here under full CPU load, with a thread dump showing the member
+/// waiting on its own network thread while the broker logged no error and answered the other
+/// member. A second run with a fresh group and topic tells that apart from a broker fault, which
+/// fails both.
+const KAFKA_PYTHON_ATTEMPTS: usize = 2;
+
 #[tokio::test(flavor = "multi_thread")]
 async fn kafka_python_consumers_split_commit_and_rebalance() {
     let test = "kafka_python_consumers_split_commit_and_rebalance";
@@ -195,12 +203,31 @@ async fn kafka_python_consumers_split_commit_and_rebalance() {
     };
     let _watchdog = peers::Watchdog::arm(test);
     let broker = broker().await;
-    let bootstrap = broker.addr.to_string();
+    for attempt in 1..=KAFKA_PYTHON_ATTEMPTS {
+        let scenario = kafka_python_scenario(python.clone(), broker.addr, attempt);
+        match tokio::spawn(scenario).await {
+            Ok(()) => return,
+            Err(e) if e.is_panic() && attempt < KAFKA_PYTHON_ATTEMPTS => {
+                eprintln!("note: {test}: attempt {attempt} failed; running it again");
+            }
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("{test}: {e}"),
+        }
+    }
+}
+
+async fn kafka_python_scenario(
+    python: std::path::PathBuf,
+    addr: std::net::SocketAddr,
+    attempt: usize,
+) {
+    let bootstrap = addr.to_string();
     let cluster = cluster(&bootstrap);
-    let topic = "kafka-python-group";
+    let name = format!("kafka-python-group-{attempt}");
+    let topic = name.as_str();
     create_topic(&cluster, topic, PARTITIONS).await;
     let produce = async {
-        let mut client = broker.connect().await;
+        let mut client = crate::common::RawClient::connect(addr).await;
         for p in 0..PARTITIONS {
             let records: Vec<Rec> = (0..RECORDS_PER_PARTITION)
                 .map(|i| Rec::value(&format!("{p}-{i}")))
@@ -216,9 +243,9 @@ async fn kafka_python_consumers_split_commit_and_rebalance() {
     };
     split_commit_and_take_over(
         &cluster,
-        "kafka-python-group",
+        &name,
         topic,
-        |name| kafka_python_member(&python, name, &bootstrap, "kafka-python-group", topic),
+        |member| kafka_python_member(&python, member, &bootstrap, &name, topic),
         produce,
     )
     .await;
