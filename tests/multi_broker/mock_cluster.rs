@@ -87,6 +87,28 @@ async fn produce(kcat: &Path, bootstrap: &str, topic: &str, partition: i32, coun
         .expect_success("kcat -P");
 }
 
+/// How many fresh topics to try before giving up on one whose leaders are spread.
+const SPREAD_ATTEMPTS: usize = 10;
+
+/// A new topic (created by kcat producing one record to partition 0) whose partitions are led by
+/// more than one broker. The mock cluster picks each partition's replicas from
+/// a random broker, so now and then one broker leads them all (3 × (1/3)^4 ≈ 4% of topics); such
+/// a topic cannot show routing, so another is made.
+async fn spread_topic(kcat: &Path, bootstrap: &str, client: &Cluster, prefix: &str) -> String {
+    let mut seen = Vec::new();
+    for _ in 0..SPREAD_ATTEMPTS {
+        let topic = unique(prefix);
+        produce(kcat, bootstrap, &topic, 0, 1).await;
+        let leaders = wait_for_leaders(client, &topic, AUTO_PARTITIONS as usize, |_| true).await;
+        let leading: BTreeSet<i32> = leaders.values().copied().collect();
+        if leading.len() > 1 {
+            return topic;
+        }
+        seen.push(leaders);
+    }
+    panic!("every partition led by one broker in {SPREAD_ATTEMPTS} topics: {seen:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
     let Some(kcat) = peers::kcat(TEST) else {
@@ -96,9 +118,12 @@ async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
         return;
     };
     let mock = MockCluster::start(&python).await;
-    let topics = [unique("routed"), unique("second")];
-    // Partition p of the first topic gets p + 1 records; the second topic stays small.
-    for partition in 0..AUTO_PARTITIONS {
+    let client = Cluster::new(ClientConfig::new(&mock.bootstrap)).expect("client");
+    let routed = spread_topic(&kcat, &mock.bootstrap, &client, "routed").await;
+    let topics = [routed, unique("second")];
+    // Partition p of the first topic gets p + 1 records (partition 0 got its one already); the
+    // second topic stays small.
+    for partition in 1..AUTO_PARTITIONS {
         produce(
             &kcat,
             &mock.bootstrap,
@@ -109,16 +134,8 @@ async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
         .await;
     }
     produce(&kcat, &mock.bootstrap, &topics[1], 0, 1).await;
-
-    let client = Cluster::new(ClientConfig::new(&mock.bootstrap)).expect("client");
-    let leaders = wait_for_leaders(&client, &topics[0], AUTO_PARTITIONS as usize, |_| true).await;
     let metadata = client.cached_metadata();
     assert_eq!(metadata.brokers.len(), BROKERS, "{metadata:?}");
-    let leading: BTreeSet<i32> = leaders.values().copied().collect();
-    assert!(
-        leading.len() > 1,
-        "every partition led by one broker: {leaders:?}"
-    );
 
     // Each request goes to the partition's leader (others would answer NOT_LEADER_OR_FOLLOWER).
     assert_eq!(
@@ -173,16 +190,9 @@ async fn console_tools_on_librdkafka_s_mock_cluster() {
         return;
     };
     let mock = MockCluster::start(&python).await;
-    let topic = unique("console");
     // kcat creates the topic (the mock has no CreateTopics): one keyless record in partition 0.
-    produce(&kcat, &mock.bootstrap, &topic, 0, 1).await;
     let client = Cluster::new(ClientConfig::new(&mock.bootstrap)).expect("client");
-    let leaders = wait_for_leaders(&client, &topic, AUTO_PARTITIONS as usize, |_| true).await;
-    let leading: BTreeSet<i32> = leaders.values().copied().collect();
-    assert!(
-        leading.len() > 1,
-        "every partition led by one broker: {leaders:?}"
-    );
+    let topic = spread_topic(&kcat, &mock.bootstrap, &client, "console").await;
 
     let input: String = (0..RECORDS)
         .map(|i| format!("key-{i}\tvalue {i}\n"))
