@@ -91,20 +91,27 @@ async fn produce(kcat: &Path, bootstrap: &str, topic: &str, partition: i32, coun
 const SPREAD_ATTEMPTS: usize = 10;
 
 /// A new topic (created by kcat producing one record to partition 0) whose partitions are led by
-/// more than one broker. The mock cluster picks each partition's replicas from
+/// more than one broker, and the topics tried before it. The mock cluster picks each partition's replicas from
 /// a random broker, so now and then one broker leads them all (3 × (1/3)^4 ≈ 4% of topics); such
 /// a topic cannot show routing, so another is made.
-async fn spread_topic(kcat: &Path, bootstrap: &str, client: &Cluster, prefix: &str) -> String {
+async fn spread_topic(
+    kcat: &Path,
+    bootstrap: &str,
+    client: &Cluster,
+    prefix: &str,
+) -> (String, Vec<String>) {
     let mut seen = Vec::new();
+    let mut abandoned = Vec::new();
     for _ in 0..SPREAD_ATTEMPTS {
         let topic = unique(prefix);
         produce(kcat, bootstrap, &topic, 0, 1).await;
         let leaders = wait_for_leaders(client, &topic, AUTO_PARTITIONS as usize, |_| true).await;
         let leading: BTreeSet<i32> = leaders.values().copied().collect();
         if leading.len() > 1 {
-            return topic;
+            return (topic, abandoned);
         }
         seen.push(leaders);
+        abandoned.push(topic);
     }
     panic!("every partition led by one broker in {SPREAD_ATTEMPTS} topics: {seen:?}");
 }
@@ -119,7 +126,7 @@ async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
     };
     let mock = MockCluster::start(&python).await;
     let client = Cluster::new(ClientConfig::new(&mock.bootstrap)).expect("client");
-    let routed = spread_topic(&kcat, &mock.bootstrap, &client, "routed").await;
+    let (routed, abandoned) = spread_topic(&kcat, &mock.bootstrap, &client, "routed").await;
     let topics = [routed, unique("second")];
     // Partition p of the first topic gets p + 1 records (partition 0 got its one already); the
     // second topic stays small.
@@ -148,6 +155,7 @@ async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
     );
 
     let mut names = topics.to_vec();
+    names.extend(abandoned.iter().cloned());
     names.sort();
     let listed = kafka_topics(&["--bootstrap-server", &mock.bootstrap, "--list"]).await;
     listed.assert_success();
@@ -160,7 +168,14 @@ async fn client_routes_to_leaders_on_librdkafka_s_mock_cluster() {
         "routed-.*",
     ])
     .await;
-    assert_eq!(matched.stdout, format!("{}\n", topics[0]), "{matched}");
+    let mut routed_names = abandoned;
+    routed_names.push(topics[0].clone());
+    routed_names.sort();
+    assert_eq!(
+        matched.stdout,
+        format!("{}\n", routed_names.join("\n")),
+        "{matched}"
+    );
 }
 
 /// Runs one of our tools with `args`, feeding `input` to its stdin.
@@ -192,7 +207,7 @@ async fn console_tools_on_librdkafka_s_mock_cluster() {
     let mock = MockCluster::start(&python).await;
     // kcat creates the topic (the mock has no CreateTopics): one keyless record in partition 0.
     let client = Cluster::new(ClientConfig::new(&mock.bootstrap)).expect("client");
-    let topic = spread_topic(&kcat, &mock.bootstrap, &client, "console").await;
+    let (topic, _) = spread_topic(&kcat, &mock.bootstrap, &client, "console").await;
 
     let input: String = (0..RECORDS)
         .map(|i| format!("key-{i}\tvalue {i}\n"))
