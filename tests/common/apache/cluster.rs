@@ -233,6 +233,34 @@ impl ApacheCluster {
     }
 }
 
+/// Where Linux says its ephemeral ports (those port 0 hands out) are.
+const EPHEMERAL_RANGE: &str = "/proc/sys/net/ipv4/ip_local_port_range";
+/// The lowest port picked below the ephemeral range.
+const LOWEST_PORT: u16 = 10_000;
+/// How many random ports below the ephemeral range are tried before falling back to port 0.
+const PORT_TRIES: usize = 64;
+
+/// A free loopback port below the ephemeral range, picked at random and held. A stopped node
+/// restarts on its old ports; had they come from port 0, any test binding port 0 meanwhile could
+/// take one (seen in CI: "Address already in use" on restart). Falls back to port 0 when the
+/// range is unknown or nothing below it is free.
+fn bind_below_ephemeral() -> Result<TcpListener, String> {
+    use rand::Rng as _;
+    let first_ephemeral = fs::read_to_string(EPHEMERAL_RANGE)
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok());
+    if let Some(first) = first_ephemeral.filter(|first| *first > LOWEST_PORT) {
+        let mut rng = rand::thread_rng();
+        for _ in 0..PORT_TRIES {
+            let port = rng.gen_range(LOWEST_PORT..first);
+            if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
+                return Ok(listener);
+            }
+        }
+    }
+    TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))
+}
+
 /// Picks free loopback ports, writes every node's server.properties under `dir` (anew) and starts
 /// the nodes; returns them once all report the whole cluster, or kills them and says why.
 fn launch(
@@ -246,7 +274,7 @@ fn launch(
     // Bind every port before releasing any, so no two listeners get the same one.
     let mut held = Vec::new();
     for _ in 0..count * 2 {
-        held.push(TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?);
+        held.push(bind_below_ephemeral()?);
     }
     let addrs: Vec<SocketAddr> = held
         .iter()
