@@ -225,12 +225,7 @@ impl ServerCertVerifier for AnyHostName {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::protocol::properties::from_pairs as props;
 
     #[test]
     fn sasl_settings_are_read_and_checked() {

@@ -232,6 +232,15 @@ fn unescape(escaped: &str) -> Result<String, String> {
         .map_err(|_| format!("\\uxxxx escapes of {escaped} form an unpaired UTF-16 surrogate"))
 }
 
+/// A property map from literal pairs, for the tests of every module that reads properties.
+#[cfg(test)]
+pub fn from_pairs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

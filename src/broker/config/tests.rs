@@ -8,12 +8,7 @@ use crate::protocol::properties;
 /// with its comment style. Shared with the `kafka-server-start` integration tests.
 const STOCK_SERVER_PROPERTIES: &str = include_str!("../../../tests/cli/apache-server.properties");
 
-fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::protocol::properties::from_pairs as props;
 
 fn parse(pairs: &[(&str, &str)]) -> Result<(BrokerConfig, Vec<String>)> {
     BrokerConfig::from_properties(&props(pairs))

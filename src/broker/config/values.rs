@@ -117,12 +117,7 @@ pub fn split_list(raw: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::protocol::properties::from_pairs as props;
 
     #[test]
     fn numbers_are_trimmed_and_checked_with_kafka_messages() {

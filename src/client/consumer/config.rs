@@ -277,12 +277,7 @@ pub fn parse_iso_duration(text: &str) -> Option<Duration> {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::protocol::properties::from_pairs as props;
 
     #[test]
     fn defaults_and_overrides() {

@@ -265,12 +265,7 @@ impl ProducerConfig {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::protocol::properties::from_pairs as props;
 
     #[test]
     fn defaults_are_javas() {
