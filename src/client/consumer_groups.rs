@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{
-    ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, GroupId, ListGroupsRequest,
+    ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, GroupId,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -19,12 +19,8 @@ use super::cluster::{BrokerInfo, Cluster};
 use super::error::{ClientError, ClientResult};
 use super::group::coordinator::at_coordinator;
 use super::group::{TopicPartition, CONSUMER_PROTOCOL_TYPE};
-use super::group_admin::{GroupAdmin, GroupDescription};
+use super::group_admin::{GroupAdmin, GroupDescription, GroupFilter};
 
-/// The first ListGroups version with `states_filter`.
-const LIST_STATES_VERSION: i16 = 4;
-/// The first ListGroups version with `types_filter` and `group_type`.
-const LIST_TYPES_VERSION: i16 = 5;
 /// ConsumerGroupDescribe's `member_type` when the broker does not say (v0).
 const MEMBER_TYPE_UNKNOWN: i8 = -1;
 /// ConsumerGroupDescribe's `member_type` of a member using the consumer protocol.
@@ -119,61 +115,27 @@ impl<'a> ConsumerGroups<'a> {
         Ok(groups)
     }
 
+    /// ListGroups at one broker, through the group admin's request (the one ListGroups path).
     async fn list_on(
         &self,
         broker: &BrokerInfo,
         states: &[String],
         types: &[String],
     ) -> ClientResult<Vec<ListedGroup>> {
-        let cluster = self.cluster;
-        let strings = |values: &[String]| -> Vec<StrBytes> {
-            values
-                .iter()
-                .map(|s| StrBytes::from_string(s.clone()))
-                .collect()
+        let filter = GroupFilter {
+            states: states.to_vec(),
+            types: types.to_vec(),
         };
-        let (version, response) = cluster
-            .retry(
-                &format!("listGroups at broker {}", broker.node_id),
-                || async {
-                    let connection = cluster.connection_to(&broker.address()).await?;
-                    let version = connection.version_for::<ListGroupsRequest>()?;
-                    if !states.is_empty() && version < LIST_STATES_VERSION {
-                        return Err(ClientError::UnsupportedVersion {
-                            api: kafka_protocol::messages::ApiKey::ListGroups,
-                            broker: broker.address(),
-                            detail: format!(
-                            "v{LIST_STATES_VERSION} or newer is needed to filter groups by state"
-                        ),
-                        });
-                    }
-                    let mut request = ListGroupsRequest::default();
-                    if version >= LIST_STATES_VERSION {
-                        request = request.with_states_filter(strings(states));
-                    }
-                    if version >= LIST_TYPES_VERSION {
-                        request = request.with_types_filter(strings(types));
-                    }
-                    let response = connection.send_at(request, version).await?;
-                    if response.error_code != 0 {
-                        return Err(ClientError::kafka(
-                            response.error_code,
-                            None,
-                            format!("listing groups at broker {}", broker.address()),
-                        ));
-                    }
-                    Ok((version, response))
-                },
-            )
+        let listings = GroupAdmin::new(self.cluster)
+            .list_groups_on(broker, &filter)
             .await?;
-        Ok(response
-            .groups
+        Ok(listings
             .into_iter()
             .map(|g| ListedGroup {
-                group_id: g.group_id.to_string(),
-                protocol_type: g.protocol_type.to_string(),
-                state: (version >= LIST_STATES_VERSION).then(|| g.group_state.to_string()),
-                group_type: (version >= LIST_TYPES_VERSION).then(|| g.group_type.to_string()),
+                group_id: g.group_id,
+                protocol_type: g.protocol_type,
+                state: g.state,
+                group_type: g.group_type,
             })
             .collect())
     }

@@ -143,7 +143,7 @@ impl<'a> GroupAdmin<'a> {
         })
     }
 
-    async fn list_groups_on(
+    pub(crate) async fn list_groups_on(
         &self,
         broker: &BrokerInfo,
         filter: &GroupFilter,
